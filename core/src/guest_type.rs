@@ -1,0 +1,351 @@
+//! [`GuestType`]: how a Rust value is laid out in guest memory, and its impls for primitives and
+//! guest pointers.
+
+use core::marker::PhantomData;
+
+use crate::raw::{self, Access};
+use crate::{GuestError, GuestMemory, GuestPtr};
+
+/// A type with a fixed encoding in guest memory: `GUEST_SIZE` bytes, little-endian, aligned to
+/// `GUEST_ALIGN` in the guest's address space (the wasm32 C ABI).
+///
+/// Implemented here for `u8 i8 u16 i16 u32 i32 u64 i64 f32 f64` and for [`GuestPtr`] (stored as
+/// a `u32` offset); structs, enums and flag sets get it from [`guest_struct!`](crate::guest_struct),
+/// [`guest_enum!`](crate::guest_enum) and [`guest_flags!`](crate::guest_flags). It is
+/// deliberately not implemented for `usize`/`isize` (their host size is not the guest's) nor for
+/// `bool`/`char` (not every guest byte pattern is one).
+///
+/// A type implements [`decode`](GuestType::decode) and [`encode`](GuestType::encode) over a byte
+/// buffer; the provided [`read`](GuestType::read) and [`write`](GuestType::write) check the
+/// guest range once, move the bytes through a buffer on the stack (for types of at most
+/// [`MAX_SCRATCH`] bytes) and call them. Primitives override `read` and `write` to access guest
+/// memory directly.
+///
+/// The `'a` is the lifetime of the memory borrow, which types that hold a `GuestPtr` need.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestPtr, GuestType, SliceMemory};
+///
+/// assert_eq!(<u64 as GuestType>::guest_size(), 8);
+/// assert_eq!(<GuestPtr<'_, u8> as GuestType>::guest_align(), 4);
+///
+/// let mut bytes = [0u8; 16];
+/// let mem = SliceMemory::new(&mut bytes);
+/// let p = GuestPtr::<u64>::new(&mem, 8);
+/// p.write(0x1122_3344_5566_7788)?;
+/// assert_eq!(p.read()?, 0x1122_3344_5566_7788);
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
+pub trait GuestType<'a>: Sized {
+    /// Size in guest memory, in bytes.
+    const GUEST_SIZE: u32;
+    /// Alignment in guest memory, in bytes (a power of two).
+    const GUEST_ALIGN: u32;
+
+    /// Size in guest memory, in bytes.
+    fn guest_size() -> u32 {
+        Self::GUEST_SIZE
+    }
+
+    /// Alignment in guest memory, in bytes.
+    fn guest_align() -> u32 {
+        Self::GUEST_ALIGN
+    }
+
+    /// Decodes a value from the first `GUEST_SIZE` bytes of `bytes` (a copy of guest memory).
+    ///
+    /// `mem` is the memory the bytes came from, for types that hold a [`GuestPtr`].
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if `bytes` is shorter than `GUEST_SIZE`; a validation
+    /// error such as [`GuestError::InvalidEnumValue`] if the bytes encode no value of the type.
+    fn decode(mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError>;
+
+    /// Encodes the value into the first `GUEST_SIZE` bytes of `bytes`, padding included (as
+    /// zeroes, so that no host data reaches the guest).
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if `bytes` is shorter than `GUEST_SIZE`.
+    fn encode(&self, bytes: &mut [u8]) -> Result<(), GuestError>;
+
+    /// Reads a value from guest memory.
+    ///
+    /// # Errors
+    ///
+    /// Any error of [`GuestPtr::read`].
+    fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
+        let range = raw::check(
+            ptr.mem(),
+            ptr.offset(),
+            Self::GUEST_SIZE,
+            Self::GUEST_ALIGN,
+            Access::Read,
+        )?;
+        with_scratch(Self::GUEST_SIZE, |bytes| {
+            range.copy_to(bytes)?;
+            Self::decode(ptr.mem(), bytes)
+        })
+    }
+
+    /// Writes a value into guest memory.
+    ///
+    /// # Errors
+    ///
+    /// Any error of [`GuestPtr::write`].
+    fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
+        with_scratch(Self::GUEST_SIZE, |bytes| {
+            val.encode(bytes)?;
+            raw::check(
+                ptr.mem(),
+                ptr.offset(),
+                Self::GUEST_SIZE,
+                Self::GUEST_ALIGN,
+                Access::Write,
+            )?
+            .copy_from(bytes)
+        })
+    }
+
+    /// `Some` exactly when `Self: GuestTypeTransparent`: selects the bulk copy paths.
+    #[doc(hidden)]
+    fn transparent() -> Option<Transparent<Self>> {
+        None
+    }
+}
+
+/// Types whose host representation is their guest encoding, on this host: slices of them are
+/// copied with one `memcpy` and can be borrowed as zero-copy views.
+///
+/// Implemented for `u8` and `i8` everywhere, and for the wider integers and floats on
+/// little-endian hosts only (guest memory is little-endian).
+///
+/// # Safety
+///
+/// 1. `size_of::<Self>() == GUEST_SIZE`, and for every value the host bytes are exactly the
+///    bytes that [`GuestType::encode`] writes.
+/// 2. Every pattern of `size_of::<Self>()` bytes is a valid value, the one that
+///    [`GuestType::decode`] returns for those bytes (so decoding cannot fail).
+/// 3. `Self` has no padding bytes.
+/// 4. `GuestType::transparent` returns `Some`.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::GuestTypeTransparent;
+///
+/// fn bulk<T: GuestTypeTransparent>() {}
+/// bulk::<u8>();
+/// # #[cfg(target_endian = "little")]
+/// bulk::<u32>();
+/// ```
+pub unsafe trait GuestTypeTransparent: Copy + 'static + for<'a> GuestType<'a> {}
+
+/// Proof that `T: GuestTypeTransparent`, which generic code can hold without the bound.
+///
+/// Its only constructor requires the bound, so holding one is as good as the bound: the bulk
+/// copies and views of [`raw`](crate) take it instead.
+#[derive(Debug)]
+pub struct Transparent<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for Transparent<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Transparent<T> {}
+
+impl<T: GuestTypeTransparent> Transparent<T> {
+    /// The proof for `T`.
+    pub const fn new() -> Self {
+        Transparent(PhantomData)
+    }
+}
+
+impl<T: GuestTypeTransparent> Default for Transparent<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The largest `GUEST_SIZE` that the provided [`GuestType::read`] and [`GuestType::write`]
+/// handle (through a stack buffer); [`guest_struct!`](crate::guest_struct) refuses larger
+/// structs at compile time.
+pub const MAX_SCRATCH: u32 = 256;
+
+/// [`MAX_SCRATCH`] as a `usize`, for array lengths.
+#[allow(clippy::as_conversions)] // 256 fits every `usize`
+pub(crate) const SCRATCH_LEN: usize = MAX_SCRATCH as usize;
+
+/// Runs `f` on a zeroed stack buffer of exactly `size` bytes.
+#[inline(always)]
+pub(crate) fn with_scratch<R>(
+    size: u32,
+    f: impl FnOnce(&mut [u8]) -> Result<R, GuestError>,
+) -> Result<R, GuestError> {
+    #[inline(always)]
+    fn run<const N: usize, R>(
+        size: u32,
+        f: impl FnOnce(&mut [u8]) -> Result<R, GuestError>,
+    ) -> Result<R, GuestError> {
+        let mut buf = [0u8; N];
+        let too_small = GuestError::BufferTooSmall {
+            needed: size,
+            available: crate::error::saturate_u32(N),
+        };
+        let len = usize::try_from(size).map_err(|_| too_small)?;
+        f(buf.get_mut(..len).ok_or(too_small)?)
+    }
+    // `size` is a constant at every call site, so only one arm survives.
+    match size {
+        0..=16 => run::<16, R>(size, f),
+        17..=64 => run::<64, R>(size, f),
+        _ => run::<SCRATCH_LEN, R>(size, f),
+    }
+}
+
+/// The first `N` bytes of `bytes`, for decoding.
+#[inline(always)]
+pub(crate) fn first<const N: usize>(bytes: &[u8]) -> Result<[u8; N], GuestError> {
+    bytes
+        .first_chunk::<N>()
+        .copied()
+        .ok_or(GuestError::BufferTooSmall {
+            needed: crate::error::saturate_u32(N),
+            available: crate::error::saturate_u32(bytes.len()),
+        })
+}
+
+/// The first `N` bytes of `bytes`, for encoding.
+#[inline(always)]
+pub(crate) fn first_mut<const N: usize>(bytes: &mut [u8]) -> Result<&mut [u8; N], GuestError> {
+    let available = crate::error::saturate_u32(bytes.len());
+    bytes
+        .first_chunk_mut::<N>()
+        .ok_or(GuestError::BufferTooSmall {
+            needed: crate::error::saturate_u32(N),
+            available,
+        })
+}
+
+macro_rules! primitives {
+    ($($t:ty => $transparent:ident),* $(,)?) => {$(
+        impl<'a> GuestType<'a> for $t {
+            const GUEST_SIZE: u32 = core::mem::size_of::<$t>() as u32;
+            const GUEST_ALIGN: u32 = core::mem::size_of::<$t>() as u32;
+
+            #[inline]
+            fn decode(_mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+                first(bytes).map(<$t>::from_le_bytes)
+            }
+
+            #[inline]
+            fn encode(&self, bytes: &mut [u8]) -> Result<(), GuestError> {
+                *first_mut(bytes)? = self.to_le_bytes();
+                Ok(())
+            }
+
+            #[inline]
+            fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
+                raw::check(ptr.mem(), ptr.offset(), Self::GUEST_SIZE, Self::GUEST_ALIGN, Access::Read)?
+                    .read_array()
+                    .map(<$t>::from_le_bytes)
+            }
+
+            #[inline]
+            fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
+                raw::check(ptr.mem(), ptr.offset(), Self::GUEST_SIZE, Self::GUEST_ALIGN, Access::Write)?
+                    .write_array(val.to_le_bytes())
+            }
+
+            #[inline(always)]
+            fn transparent() -> Option<Transparent<Self>> {
+                $transparent!(proof $t)
+            }
+        }
+        $transparent!(mark $t);
+    )*};
+}
+
+// Only `size_of` of primitives (at most 8) is converted: lossless.
+#[allow(clippy::as_conversions)]
+mod impls {
+    use super::*;
+
+    /// Always transparent: one byte has no byte order.
+    macro_rules! always {
+        (proof $t:ty) => {
+            Some(Transparent::<$t>::new())
+        };
+        (mark $t:ty) => {
+            // SAFETY: 1. one byte, the same on every host. 2. every byte is a valid `u8`/`i8`,
+            // and `decode` returns it. 3. no padding. 4. `transparent` returns `Some`.
+            unsafe impl GuestTypeTransparent for $t {}
+        };
+    }
+
+    cfg_if::cfg_if! {
+        if #[cfg(target_endian = "little")] {
+            /// Transparent on this little-endian host.
+            macro_rules! if_little_endian {
+                (proof $t:ty) => {
+                    Some(Transparent::<$t>::new())
+                };
+                (mark $t:ty) => {
+                    // SAFETY: 1. the host is little-endian, like the guest, and `$t` is a
+                    // primitive of `GUEST_SIZE` bytes whose encoding is `to_le_bytes`: its host
+                    // bytes here. 2. every bit pattern is a valid integer or float, and `decode`
+                    // (`from_le_bytes`) returns it. 3. no padding. 4. `transparent` returns
+                    // `Some`.
+                    unsafe impl GuestTypeTransparent for $t {}
+                };
+            }
+        } else {
+            /// Not transparent: the host is big-endian, so values are converted one by one.
+            macro_rules! if_little_endian {
+                (proof $t:ty) => {
+                    None
+                };
+                (mark $t:ty) => {};
+            }
+        }
+    }
+
+    primitives! {
+        u8 => always, i8 => always,
+        u16 => if_little_endian, i16 => if_little_endian,
+        u32 => if_little_endian, i32 => if_little_endian,
+        u64 => if_little_endian, i64 => if_little_endian,
+        f32 => if_little_endian, f64 => if_little_endian,
+    }
+}
+
+/// A guest pointer stored in guest memory: a `u32` offset.
+impl<'a, T> GuestType<'a> for GuestPtr<'a, T> {
+    const GUEST_SIZE: u32 = 4;
+    const GUEST_ALIGN: u32 = 4;
+
+    #[inline]
+    fn decode(mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+        first(bytes).map(|b| GuestPtr::new(mem, u32::from_le_bytes(b)))
+    }
+
+    #[inline]
+    fn encode(&self, bytes: &mut [u8]) -> Result<(), GuestError> {
+        *first_mut(bytes)? = self.offset().to_le_bytes();
+        Ok(())
+    }
+
+    #[inline]
+    fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
+        ptr.cast::<u32>().read().map(|o| GuestPtr::new(ptr.mem(), o))
+    }
+
+    #[inline]
+    fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
+        ptr.cast::<u32>().write(val.offset())
+    }
+}

@@ -1,0 +1,43 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+// The strict lints of the workspace guard the crate's code; tests may index, unwrap and panic.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions
+    )
+)]
+
+mod borrow;
+mod error;
+mod guest_type;
+mod layout;
+mod macros;
+mod memory;
+mod ptr;
+mod raw;
+mod slice;
+mod string;
+mod view;
+
+pub use borrow::{BorrowTable, MAX_VIEWS};
+pub use error::{GuestError, Region};
+pub use guest_type::{GuestType, GuestTypeTransparent, Transparent, MAX_SCRATCH};
+pub use memory::{GuestMemory, SliceMemory};
+pub use ptr::{GuestPtr, Pointee};
+pub use slice::GuestIter;
+pub use view::{GuestSlice, GuestSliceMut, GuestStr};
+
+/// What the macros expand to. Not public API: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::layout::{decode_field, encode_field, zeroed, StructLayout};
+}

@@ -1,0 +1,215 @@
+//! [`GuestPtr`]: a typed guest address, and its methods for sized pointees.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::guest_type::GuestType;
+use crate::{GuestError, GuestMemory};
+
+mod private {
+    pub trait Sealed {}
+    impl<T> Sealed for T {}
+    impl<T> Sealed for [T] {}
+    impl Sealed for str {}
+}
+
+/// What a [`GuestPtr`] can point at, and how it is addressed: a `u32` offset for a sized `T`,
+/// an `(offset, element count)` pair for `[T]` and an `(offset, byte length)` pair for `str`.
+///
+/// Sealed: these three are the only pointees.
+pub trait Pointee: private::Sealed {
+    /// The guest address of the pointee.
+    type Pointer: Copy + PartialEq + fmt::Debug;
+}
+
+impl<T> Pointee for T {
+    type Pointer = u32;
+}
+
+impl<T> Pointee for [T] {
+    type Pointer = (u32, u32);
+}
+
+impl Pointee for str {
+    type Pointer = (u32, u32);
+}
+
+/// A pointer into guest memory, typed as `T`: a memory reference and a guest address.
+///
+/// Creating one checks nothing and is always safe; every access ([`read`](GuestPtr::read),
+/// [`write`](GuestPtr::write), copies and views) checks bounds, alignment and live views
+/// against the memory as it is *at that moment*, and returns a [`GuestError`] instead of
+/// touching memory it must not. It is `Copy`, and cannot outlive the memory it borrows:
+///
+/// ```compile_fail
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let p = {
+///     let mut bytes = [0u8; 4];
+///     let mem = SliceMemory::new(&mut bytes);
+///     GuestPtr::<u32>::new(&mem, 0)
+/// }; // `mem` dropped here while `p` still borrows it
+/// let _ = p.read();
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = [0u8; 64];
+/// let mem = SliceMemory::new(&mut bytes);
+/// // An out-parameter of a host function: the guest passed offset 16.
+/// let out = GuestPtr::<u32>::new(&mem, 16);
+/// out.write(42)?;
+/// assert_eq!(out.read()?, 42);
+/// // The next `u32` in an array.
+/// let next = out.add(1)?;
+/// assert_eq!(next.offset(), 20);
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
+pub struct GuestPtr<'a, T: ?Sized + Pointee> {
+    mem: &'a (dyn GuestMemory + 'a),
+    pointer: T::Pointer,
+    // Invariant in `T`, like a `&Cell<T>`: a `GuestPtr<'a, GuestPtr<'static, u8>>` must not
+    // become a `GuestPtr<'a, GuestPtr<'a, u8>>` that writes a shorter-lived pointer.
+    _pointee: PhantomData<&'a core::cell::Cell<T>>,
+}
+
+impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
+    /// A pointer to `pointer` in `mem`. Checks nothing.
+    #[inline]
+    pub fn new(mem: &'a dyn GuestMemory, pointer: T::Pointer) -> Self {
+        GuestPtr {
+            mem,
+            pointer,
+            _pointee: PhantomData,
+        }
+    }
+
+    /// The memory this pointer points into.
+    #[inline]
+    pub fn mem(&self) -> &'a dyn GuestMemory {
+        self.mem
+    }
+
+    /// The guest address: the offset, or the offset and length of a slice or string.
+    #[inline]
+    pub fn pointer(&self) -> T::Pointer {
+        self.pointer
+    }
+}
+
+impl<'a, T> GuestPtr<'a, T> {
+    /// The guest offset this pointer holds.
+    #[inline]
+    pub fn offset(&self) -> u32 {
+        self.pointer
+    }
+
+    /// The same address, typed as `U`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = [1u8, 0, 0, 0];
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// assert_eq!(GuestPtr::<u8>::new(&mem, 0).cast::<u32>().read()?, 1);
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    #[inline]
+    pub fn cast<U>(&self) -> GuestPtr<'a, U> {
+        GuestPtr::new(self.mem, self.pointer)
+    }
+
+    /// Reads the value at this address.
+    ///
+    /// # Errors
+    ///
+    /// - [`GuestError::PtrOverflow`]: the value would end past `u32::MAX`;
+    /// - [`GuestError::PtrNotAligned`]: the offset is not a multiple of `T::GUEST_ALIGN`;
+    /// - [`GuestError::PtrOutOfBounds`]: the value does not lie inside the memory;
+    /// - [`GuestError::BorrowConflict`]: a live mutable view overlaps it;
+    /// - a validation error of `T` such as [`GuestError::InvalidEnumValue`].
+    #[inline]
+    pub fn read(&self) -> Result<T, GuestError>
+    where
+        T: GuestType<'a>,
+    {
+        T::read(self)
+    }
+
+    /// Writes `val` at this address.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read), and [`GuestError::BorrowConflict`] if any live view overlaps
+    /// the value. Nothing is written on error.
+    #[inline]
+    pub fn write(&self, val: T) -> Result<(), GuestError>
+    where
+        T: GuestType<'a>,
+    {
+        T::write(self, val)
+    }
+
+    /// The pointer `n` elements of `T` further on (`offset + n * T::GUEST_SIZE`).
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::PtrOverflow`] if the new offset does not fit in `u32`.
+    #[inline]
+    pub fn add(&self, n: u32) -> Result<Self, GuestError>
+    where
+        T: GuestType<'a>,
+    {
+        n.checked_mul(T::GUEST_SIZE)
+            .and_then(|bytes| self.pointer.checked_add(bytes))
+            .map(|offset| GuestPtr::new(self.mem, offset))
+            .ok_or(GuestError::PtrOverflow)
+    }
+
+    /// The array of `n` elements of `T` that starts at this address. Checks nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = [1u8, 2, 3, 4];
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mut out = [0u8; 3];
+    /// GuestPtr::<u8>::new(&mem, 1).as_array(3).copy_to_slice(&mut out)?;
+    /// assert_eq!(out, [2, 3, 4]);
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    #[inline]
+    pub fn as_array(&self, n: u32) -> GuestPtr<'a, [T]> {
+        GuestPtr::new(self.mem, (self.pointer, n))
+    }
+}
+
+impl<T: ?Sized + Pointee> Clone for GuestPtr<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized + Pointee> Copy for GuestPtr<'_, T> {}
+
+impl<T: ?Sized + Pointee> fmt::Debug for GuestPtr<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GuestPtr({:?})", self.pointer)
+    }
+}
+
+/// Two pointers are equal when they point at the same address of the same memory.
+impl<T: ?Sized + Pointee> PartialEq for GuestPtr<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.pointer == other.pointer && core::ptr::addr_eq(self.mem, other.mem)
+    }
+}
+
+impl<T: ?Sized + Pointee> Eq for GuestPtr<'_, T> where T::Pointer: Eq {}

@@ -1,0 +1,410 @@
+//! The only module with `unsafe` code: one function that checks a guest range and turns it into
+//! host bytes, and the few operations on those bytes (copy in, copy out, borrow as a slice).
+//!
+//! Everything else in the crate is safe code over these functions.
+
+use core::marker::PhantomData;
+use core::mem::size_of_val;
+use core::ptr;
+
+use crate::error::saturate_u32;
+use crate::guest_type::Transparent;
+use crate::{GuestError, GuestMemory, Region};
+
+/// What a checked range will be used for, which decides the borrow-table check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Copy out: no mutable view may overlap.
+    Read,
+    /// Copy in: no view may overlap.
+    Write,
+    /// A new view: the caller records it in the borrow table, which does its own check.
+    View,
+}
+
+mod host_range {
+    use super::*;
+
+    /// `len` host bytes at `ptr`: the guest region `region`, checked against the memory.
+    ///
+    /// Invariant (established by [`HostRange::new_unchecked`] only): if `len > 0`, the `len`
+    /// bytes at `ptr` lie inside the range that `base()` of a [`GuestMemory`] returned, and the
+    /// memory has not been re-entered or changed since. They are valid for reads and writes for
+    /// as long as the memory is borrowed (`'m`) and not changed — and nothing in this crate
+    /// changes it or re-enters the guest while a `HostRange` exists. `len == region.len`.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct HostRange<'m> {
+        ptr: *mut u8,
+        len: usize,
+        region: Region,
+        _mem: PhantomData<&'m dyn GuestMemory>,
+    }
+
+    impl<'m> HostRange<'m> {
+        /// # Safety
+        ///
+        /// 1. If `len > 0`, the `len` bytes at `ptr` are inside the memory that `base()` of a
+        ///    memory borrowed for `'m` has just returned.
+        /// 2. `len == region.len`.
+        pub(super) unsafe fn new_unchecked(ptr: *mut u8, len: usize, region: Region) -> Self {
+            debug_assert_eq!(Ok(len), usize::try_from(region.len));
+            HostRange {
+                ptr,
+                len,
+                region,
+                _mem: PhantomData,
+            }
+        }
+
+        pub(crate) fn ptr(self) -> *mut u8 {
+            self.ptr
+        }
+
+        pub(crate) fn len(self) -> usize {
+            self.len
+        }
+
+        pub(crate) fn region(self) -> Region {
+            self.region
+        }
+    }
+}
+
+pub(crate) use host_range::HostRange;
+
+/// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes.
+///
+/// This is the one place where guest offsets become host pointers. It calls `base()` now (never
+/// earlier), and checks, in this order:
+/// - `offset + len` fits in `u32` — else [`GuestError::PtrOverflow`];
+/// - `offset` is a multiple of `align` (the guest ABI's promise; the host address may be
+///   misaligned and is never checked here) — else [`GuestError::PtrNotAligned`];
+/// - the range is inside the memory — else [`GuestError::PtrOutOfBounds`]; an empty range at
+///   `offset == mem_len` is inside;
+/// - the borrow table allows `access` — else [`GuestError::BorrowConflict`].
+///
+/// No host pointer is formed before the range is known to be inside the memory.
+#[inline]
+pub(crate) fn check<'m>(
+    mem: &'m dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+    access: Access,
+) -> Result<HostRange<'m>, GuestError> {
+    let end = offset.checked_add(len).ok_or(GuestError::PtrOverflow)?;
+    let region = Region::new(offset, len);
+    // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
+    if offset.checked_rem(align).is_some_and(|r| r != 0) {
+        return Err(GuestError::PtrNotAligned(region, align));
+    }
+    let (base, mem_len) = mem.base();
+    if end > mem_len || (base.is_null() && mem_len != 0) {
+        return Err(GuestError::PtrOutOfBounds(region));
+    }
+    match access {
+        Access::Read => mem.borrows().check_read(region)?,
+        Access::Write => mem.borrows().check_write(region)?,
+        Access::View => {}
+    }
+    // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (contract
+    // point 1), which is at most `isize::MAX`.
+    let host_offset = usize::try_from(offset).map_err(|_| GuestError::PtrOutOfBounds(region))?;
+    let host_len = usize::try_from(len).map_err(|_| GuestError::PtrOutOfBounds(region))?;
+    if host_len == 0 {
+        // Never offset (or later dereference) a possibly-null base for an empty range.
+        // SAFETY: 1. `len == 0`: nothing is promised about `ptr`. 2. `host_len == region.len`.
+        return Ok(unsafe { HostRange::new_unchecked(base, 0, region) });
+    }
+    // SAFETY: `offset < end <= mem_len` and `mem_len > 0` here, so `base` is non-null and
+    // `base + offset` is inside the allocation of `mem_len` bytes that `base()` just described
+    // (contract point 1): `add` stays in bounds.
+    let start = unsafe { base.add(host_offset) };
+    // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside `base .. base + mem_len`
+    // of `mem`, borrowed for `'m`; `base()` was called above. 2. `host_len` is `region.len`.
+    Ok(unsafe { HostRange::new_unchecked(start, host_len, region) })
+}
+
+impl HostRange<'_> {
+    /// The sub-range of `len` bytes at byte `at` of this range, if it lies inside.
+    #[inline]
+    pub(crate) fn sub(self, at: u32, len: u32) -> Option<Self> {
+        let end = at.checked_add(len)?;
+        let region = Region::new(self.region().start.checked_add(at)?, len);
+        if usize::try_from(end).ok()? > self.len() {
+            return None;
+        }
+        if len == 0 {
+            // SAFETY: 1. empty. 2. `len == region.len`.
+            return Some(unsafe { HostRange::new_unchecked(self.ptr(), 0, region) });
+        }
+        let at = usize::try_from(at).ok()?;
+        // SAFETY: `at < end <= self.len`, so `ptr + at` stays inside this range's bytes.
+        let start = unsafe { self.ptr().add(at) };
+        // SAFETY: 1. `at + len <= self.len`: inside this range, hence inside the memory.
+        // 2. `len == region.len`.
+        Some(unsafe { HostRange::new_unchecked(start, usize::try_from(len).ok()?, region) })
+    }
+
+    /// The `N` bytes of a range of exactly `N` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
+    #[inline]
+    pub(crate) fn read_array<const N: usize>(self) -> Result<[u8; N], GuestError> {
+        if self.len() != N {
+            return Err(GuestError::PtrOutOfBounds(self.region()));
+        }
+        if N == 0 {
+            // The pointer of an empty range may be null: do not read through it.
+            return Ok([0; N]);
+        }
+        // SAFETY: the range is `N > 0` bytes of live guest memory (the `HostRange` invariant),
+        // read as bytes, which any bit pattern is; `read_unaligned` needs no alignment. No
+        // mutable view overlaps it (`check` with `Access::Read`).
+        Ok(unsafe { ptr::read_unaligned(self.ptr().cast::<[u8; N]>()) })
+    }
+
+    /// Writes `bytes` into a range of exactly `N` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
+    #[inline]
+    pub(crate) fn write_array<const N: usize>(self, bytes: [u8; N]) -> Result<(), GuestError> {
+        if self.len() != N {
+            return Err(GuestError::PtrOutOfBounds(self.region()));
+        }
+        if N == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range is `N > 0` bytes of live guest memory, valid for writes (the
+        // `HostRange` invariant); `write_unaligned` needs no alignment. No view overlaps it
+        // (`check` with `Access::Write`), so no reference is invalidated.
+        unsafe { ptr::write_unaligned(self.ptr().cast::<[u8; N]>(), bytes) };
+        Ok(())
+    }
+
+    /// Copies the range into `dst`, which must have the same length.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::SliceLengthsDiffer`] if the lengths differ.
+    #[inline]
+    pub(crate) fn copy_to(self, dst: &mut [u8]) -> Result<(), GuestError> {
+        if dst.len() != self.len() {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        if dst.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: source: `len > 0` bytes of live guest memory (the `HostRange` invariant).
+        // Destination: `dst`, the same length, valid for writes. They do not overlap: `dst` is a
+        // unique Rust reference, so it is either outside guest memory or a mutable view, and the
+        // borrow table (`Access::Read`) ruled out any mutable view over this range.
+        unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr(), dst.len()) };
+        Ok(())
+    }
+
+    /// Copies `src`, which must have the same length, into the range.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::SliceLengthsDiffer`] if the lengths differ.
+    #[inline]
+    pub(crate) fn copy_from(self, src: &[u8]) -> Result<(), GuestError> {
+        if src.len() != self.len() {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        if src.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: destination: `len > 0` bytes of live guest memory, valid for writes (the
+        // `HostRange` invariant). Source: `src`, the same length. No overlap: if `src` points
+        // into guest memory it is a view, and the borrow table (`Access::Write`) ruled out any
+        // view over this range.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len()) };
+        Ok(())
+    }
+
+    /// Copies the range into `dst`, a slice of a type whose host bytes are its guest bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::SliceLengthsDiffer`] if `dst` does not have exactly the range's length in
+    /// bytes.
+    #[inline]
+    pub(crate) fn copy_to_transparent<T>(
+        self,
+        dst: &mut [T],
+        _proof: Transparent<T>,
+    ) -> Result<(), GuestError> {
+        let bytes = size_of_val(dst);
+        if bytes != self.len() {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        if bytes == 0 {
+            return Ok(());
+        }
+        // SAFETY: source as in `copy_to`. Destination: the `bytes` bytes of `dst`, valid for
+        // writes; writing them as bytes is sound because every bit pattern is a valid `T`
+        // (`GuestTypeTransparent`, point 2, which `_proof` shows). No overlap, as in `copy_to`.
+        unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), bytes) };
+        Ok(())
+    }
+
+    /// Copies `src`, a slice of a type whose host bytes are its guest bytes, into the range.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::SliceLengthsDiffer`] if `src` does not have exactly the range's length in
+    /// bytes.
+    #[inline]
+    pub(crate) fn copy_from_transparent<T>(
+        self,
+        src: &[T],
+        _proof: Transparent<T>,
+    ) -> Result<(), GuestError> {
+        let bytes = size_of_val(src);
+        if bytes != self.len() {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        if bytes == 0 {
+            return Ok(());
+        }
+        // SAFETY: destination as in `copy_from`. Source: the `bytes` bytes of `src`, all
+        // initialised because `T` has no padding (`GuestTypeTransparent`, point 3, which `_proof`
+        // shows). No overlap,
+        // as in `copy_from`.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr().cast::<u8>(), self.ptr(), bytes) };
+        Ok(())
+    }
+
+    /// Checks that the range can be seen as `[T]` on this host: a whole number of elements, at
+    /// a host address aligned for `T`. Returns the element count.
+    fn view_len<T>(self) -> Result<usize, GuestError> {
+        let size = core::mem::size_of::<T>();
+        let align = core::mem::align_of::<T>();
+        let count = self.len().checked_div(size).ok_or(GuestError::PtrOverflow)?;
+        if count.checked_mul(size) != Some(self.len()) {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        // `align_offset`, not the address: it is also right under Miri's symbolic alignment.
+        if self.len() != 0 && self.ptr().align_offset(align) != 0 {
+            return Err(GuestError::PtrNotAligned(self.region(), saturate_u32(align)));
+        }
+        Ok(count)
+    }
+
+    /// The range as a shared slice of `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::PtrNotAligned`] if the host address is not aligned for `T`;
+    /// [`GuestError::SliceLengthsDiffer`] if the length is not a multiple of `T`'s size.
+    ///
+    /// # Safety
+    ///
+    /// 1. The range's region is recorded as a shared borrow in the borrow table of the memory
+    ///    it came from for as long as the returned reference is live, and the recording
+    ///    succeeded (so no mutable view overlaps it).
+    pub(crate) unsafe fn as_slice<'v, T>(
+        self,
+        _proof: Transparent<T>,
+    ) -> Result<&'v [T], GuestError> {
+        let count = self.view_len::<T>()?;
+        if count == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: `count * size_of::<T>() == len > 0` bytes of live guest memory (the
+        // `HostRange` invariant) at an address aligned for `T` (`view_len`); every bit pattern
+        // is a valid `T` (`GuestTypeTransparent`, shown by `_proof`). For `'v` nothing writes
+        // these bytes: writes
+        // and mutable views are refused by the borrow table (precondition 1), the memory does
+        // not move and the guest is not re-entered while a borrow is recorded (`GuestMemory`
+        // contract, point 2), and no other code touches them (point 4).
+        Ok(unsafe { core::slice::from_raw_parts(self.ptr().cast::<T>(), count) })
+    }
+
+    /// The range as a mutable slice of `T`.
+    ///
+    /// # Errors
+    ///
+    /// As [`as_slice`](Self::as_slice).
+    ///
+    /// # Safety
+    ///
+    /// 1. The range's region is recorded as a mutable borrow in the borrow table of the memory
+    ///    it came from for as long as the returned reference is live, and the recording
+    ///    succeeded (so no other view overlaps it).
+    pub(crate) unsafe fn as_mut_slice<'v, T>(
+        self,
+        _proof: Transparent<T>,
+    ) -> Result<&'v mut [T], GuestError> {
+        let count = self.view_len::<T>()?;
+        if count == 0 {
+            return Ok(&mut []);
+        }
+        // SAFETY: as in `as_slice`, and for `'v` nothing else reads or writes these bytes:
+        // every other access and view is refused by the borrow table (precondition 1); writes
+        // of any bit pattern through the slice are sound (`GuestTypeTransparent`, shown by
+        // `_proof`).
+        Ok(unsafe { core::slice::from_raw_parts_mut(self.ptr().cast::<T>(), count) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SliceMemory;
+
+    #[test]
+    fn check_orders_overflow_alignment_bounds() {
+        let mut buf = [0u8; 16];
+        let mem = SliceMemory::new(&mut buf);
+        assert_eq!(
+            check(&mem, u32::MAX, 2, 1, Access::Read).unwrap_err(),
+            GuestError::PtrOverflow
+        );
+        assert_eq!(
+            check(&mem, 17, 4, 4, Access::Read).unwrap_err(),
+            GuestError::PtrNotAligned(Region::new(17, 4), 4)
+        );
+        assert_eq!(
+            check(&mem, 16, 4, 4, Access::Read).unwrap_err(),
+            GuestError::PtrOutOfBounds(Region::new(16, 4))
+        );
+        let r = check(&mem, 16, 0, 4, Access::Read).unwrap();
+        assert_eq!(r.len(), 0);
+        let r = check(&mem, 12, 4, 4, Access::Write).unwrap();
+        r.write_array([1, 2, 3, 4]).unwrap();
+        assert_eq!(r.read_array::<4>(), Ok([1, 2, 3, 4]));
+        assert!(r.read_array::<2>().is_err());
+        assert!(r.write_array([0; 8]).is_err());
+    }
+
+    #[test]
+    fn sub_ranges_stay_inside() {
+        let mut buf = [7u8; 16];
+        let mem = SliceMemory::new(&mut buf);
+        let r = check(&mem, 4, 8, 1, Access::Read).unwrap();
+        let s = r.sub(6, 2).unwrap();
+        assert_eq!(s.region(), Region::new(10, 2));
+        assert_eq!(s.read_array::<2>(), Ok([7, 7]));
+        assert!(r.sub(7, 2).is_none());
+        assert!(r.sub(u32::MAX, 2).is_none());
+        assert_eq!(r.sub(8, 0).map(|s| s.len()), Some(0));
+    }
+
+    #[test]
+    fn null_base_with_zero_length() {
+        let mem = SliceMemory::empty();
+        let r = check(&mem, 0, 0, 8, Access::Write).unwrap();
+        let mut none: [u8; 0] = [];
+        r.copy_to(&mut none).unwrap();
+        r.copy_from(&none).unwrap();
+        assert!(check(&mem, 1, 0, 1, Access::Read).is_err());
+        assert!(check(&mem, 0, 1, 1, Access::Read).is_err());
+    }
+}

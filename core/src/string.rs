@@ -1,0 +1,114 @@
+//! Methods of `GuestPtr<str>`: UTF-8 strings in guest memory, addressed by offset and byte
+//! length (guest strings carry their length; nothing here looks for a terminator).
+
+use crate::view::GuestStr;
+use crate::{GuestError, GuestPtr};
+
+impl<'a> GuestPtr<'a, str> {
+    /// The guest offset of the first byte.
+    #[inline]
+    pub fn offset_base(&self) -> u32 {
+        self.pointer().0
+    }
+
+    /// The length in bytes.
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.pointer().1
+    }
+
+    /// Whether the string has no bytes.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The string's bytes, as an array of `u8` (checks nothing).
+    #[inline]
+    pub fn as_bytes(&self) -> GuestPtr<'a, [u8]> {
+        GuestPtr::new(self.mem(), self.pointer())
+    }
+
+    /// Copies the string into the front of `buf` and returns it as `&str`. The copy is what is
+    /// validated, so the guest cannot change the bytes between the check and the use.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if `buf` is shorter than the string;
+    /// [`GuestError::InvalidUtf8`] if the bytes are not UTF-8; otherwise the errors of
+    /// [`GuestPtr::<[u8]>::copy_to_slice`](GuestPtr::copy_to_slice).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = *b"..name\xff";
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(GuestPtr::<str>::new(&mem, (2, 4)).copy_to_buf(&mut buf)?, "name");
+    /// assert!(matches!(
+    ///     GuestPtr::<str>::new(&mem, (2, 5)).copy_to_buf(&mut buf),
+    ///     Err(GuestError::InvalidUtf8(_))
+    /// ));
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    pub fn copy_to_buf<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, GuestError> {
+        let too_small = GuestError::BufferTooSmall {
+            needed: self.len(),
+            available: crate::error::saturate_u32(buf.len()),
+        };
+        let len = usize::try_from(self.len()).map_err(|_| too_small)?;
+        let dst = buf.get_mut(..len).ok_or(too_small)?;
+        self.as_bytes().copy_to_slice(dst)?;
+        core::str::from_utf8(dst).map_err(GuestError::InvalidUtf8)
+    }
+
+    /// Copies the string into a new `heapless::String` of capacity `N` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if the string is longer than `N` bytes; otherwise as
+    /// [`copy_to_buf`](Self::copy_to_buf).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = *b"KEY=value";
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let s = GuestPtr::<str>::new(&mem, (0, 9)).to_heapless::<32>()?;
+    /// assert_eq!(s.split_once('='), Some(("KEY", "value")));
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    pub fn to_heapless<const N: usize>(&self) -> Result<heapless::String<N>, GuestError> {
+        let bytes = self.as_bytes().to_heapless::<N>()?;
+        heapless::String::from_utf8(bytes).map_err(GuestError::InvalidUtf8)
+    }
+
+    /// Lends the string as `&str` without copying, validated once on the lent bytes.
+    ///
+    /// While the view lives, writes to its bytes fail and the embedder must not re-enter the
+    /// guest.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::InvalidUtf8`] if the bytes are not UTF-8; otherwise the errors of
+    /// [`GuestPtr::<[u8]>::as_slice`](GuestPtr::as_slice).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = *b"/tmp/file.txt";
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let path = GuestPtr::<str>::new(&mem, (0, 13)).as_str()?;
+    /// assert!(path.ends_with(".txt"));
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    pub fn as_str(&self) -> Result<GuestStr<'a>, GuestError> {
+        GuestStr::new(self.mem(), self.offset_base(), self.len())
+    }
+}

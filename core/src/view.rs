@@ -1,0 +1,179 @@
+//! Zero-copy views: guards that lend guest memory as `&[T]`, `&mut [T]` or `&str` and record
+//! the loan in the memory's [`BorrowTable`](crate::BorrowTable) until they are dropped.
+
+use core::fmt;
+use core::ops::{Deref, DerefMut};
+
+use crate::borrow::BorrowKind;
+use crate::guest_type::{GuestTypeTransparent, Transparent};
+use crate::raw::{self, Access, HostRange};
+use crate::{GuestError, GuestMemory, GuestType, Region};
+
+/// A recorded borrow of a region, released on drop.
+struct Loan<'a> {
+    mem: &'a dyn GuestMemory,
+    region: Region,
+    kind: BorrowKind,
+}
+
+impl<'a> Loan<'a> {
+    /// Checks `count` elements of `T` at `offset` and records a borrow of them.
+    fn take<T: GuestTypeTransparent>(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        count: u32,
+        kind: BorrowKind,
+    ) -> Result<(Self, HostRange<'a>), GuestError> {
+        let len = count
+            .checked_mul(<T as GuestType<'a>>::GUEST_SIZE)
+            .ok_or(GuestError::PtrOverflow)?;
+        let range = raw::check(
+            mem,
+            offset,
+            len,
+            <T as GuestType<'a>>::GUEST_ALIGN,
+            Access::View,
+        )?;
+        mem.borrows().borrow(range.region(), kind)?;
+        let loan = Loan {
+            mem,
+            region: range.region(),
+            kind,
+        };
+        Ok((loan, range))
+    }
+}
+
+impl Drop for Loan<'_> {
+    fn drop(&mut self) {
+        self.mem.borrows().release(self.region, self.kind);
+    }
+}
+
+/// A shared view of guest memory as `&[T]`: no copy. Obtained from
+/// [`GuestPtr::<[T]>::as_slice`](crate::GuestPtr::as_slice).
+///
+/// While it lives, the region cannot be written through this crate and the embedder must not
+/// re-enter the guest. It cannot outlive the memory:
+///
+/// ```compile_fail
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = [0u8; 4];
+/// let view = {
+///     let mem = SliceMemory::new(&mut bytes);
+///     let v = GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice().unwrap();
+///     v
+/// };
+/// assert_eq!(view.len(), 4);
+/// ```
+pub struct GuestSlice<'a, T> {
+    slice: &'a [T],
+    _loan: Loan<'a>,
+}
+
+/// A mutable view of guest memory as `&mut [T]`: no copy. Obtained from
+/// [`GuestPtr::<[T]>::as_slice_mut`](crate::GuestPtr::as_slice_mut).
+///
+/// While it lives, no other access through this crate may touch the region and the embedder
+/// must not re-enter the guest.
+pub struct GuestSliceMut<'a, T> {
+    slice: &'a mut [T],
+    _loan: Loan<'a>,
+}
+
+/// A shared view of a guest string as `&str`, validated once on the bytes it lends. Obtained
+/// from [`GuestPtr::<str>::as_str`](crate::GuestPtr::as_str).
+pub struct GuestStr<'a> {
+    text: &'a str,
+    _loan: Loan<'a>,
+}
+
+impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
+    pub(crate) fn new(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        count: u32,
+    ) -> Result<Self, GuestError> {
+        let (loan, range) = Loan::take::<T>(mem, offset, count, BorrowKind::Shared)?;
+        // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
+        // is kept beside the slice until both are dropped together (if `as_slice` fails, the
+        // loan is dropped and released at once).
+        let slice = unsafe { range.as_slice(Transparent::<T>::new()) }?;
+        Ok(GuestSlice { slice, _loan: loan })
+    }
+}
+
+impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
+    pub(crate) fn new(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        count: u32,
+    ) -> Result<Self, GuestError> {
+        let (loan, range) = Loan::take::<T>(mem, offset, count, BorrowKind::Mut)?;
+        // SAFETY: 1. `loan` recorded the range's region as a mutable borrow, successfully, and
+        // is kept beside the slice until both are dropped together.
+        let slice = unsafe { range.as_mut_slice(Transparent::<T>::new()) }?;
+        Ok(GuestSliceMut { slice, _loan: loan })
+    }
+}
+
+impl<'a> GuestStr<'a> {
+    pub(crate) fn new(mem: &'a dyn GuestMemory, offset: u32, len: u32) -> Result<Self, GuestError> {
+        let GuestSlice { slice, _loan } = GuestSlice::<u8>::new(mem, offset, len)?;
+        // Validated on the very bytes that are lent: nothing can write them while `_loan` lives.
+        let text = core::str::from_utf8(slice).map_err(GuestError::InvalidUtf8)?;
+        Ok(GuestStr { text, _loan })
+    }
+}
+
+impl<T> Deref for GuestSlice<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.slice
+    }
+}
+
+impl<T> Deref for GuestSliceMut<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.slice
+    }
+}
+
+impl<T> DerefMut for GuestSliceMut<'_, T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.slice
+    }
+}
+
+impl Deref for GuestStr<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.text
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for GuestSlice<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.slice, f)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for GuestSliceMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.slice, f)
+    }
+}
+
+impl fmt::Debug for GuestStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.text, f)
+    }
+}
+
+impl fmt::Display for GuestStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.text, f)
+    }
+}
