@@ -153,7 +153,10 @@ mod tests {
         t.borrow(r, BorrowKind::Shared).unwrap();
         t.borrow(r, BorrowKind::Shared).unwrap();
         assert_eq!(t.check_read(r), Ok(()));
-        assert_eq!(t.check_write(Region::new(3, 1)), Err(GuestError::BorrowConflict(Region::new(3, 1))));
+        assert_eq!(
+            t.check_write(Region::new(3, 1)),
+            Err(GuestError::BorrowConflict(Region::new(3, 1)))
+        );
         assert_eq!(t.check_write(Region::new(4, 4)), Ok(()));
         t.release(r, BorrowKind::Shared);
         assert!(t.has_outstanding_borrows());
@@ -186,7 +189,10 @@ mod tests {
             t.borrow(Region::new(start, 1), BorrowKind::Shared).unwrap();
         }
         let r = Region::new(1000, 1);
-        assert_eq!(t.borrow(r, BorrowKind::Shared), Err(GuestError::TooManyBorrows(r)));
+        assert_eq!(
+            t.borrow(r, BorrowKind::Shared),
+            Err(GuestError::TooManyBorrows(r))
+        );
         // Release from the middle: the swap-remove keeps the others.
         t.release(Region::new(3, 1), BorrowKind::Shared);
         assert_eq!(t.borrow(r, BorrowKind::Mut), Ok(()));

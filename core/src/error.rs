@@ -133,10 +133,9 @@ impl fmt::Display for GuestError {
                 write!(f, "undefined bits in {v:#x} for guest flags {name}")
             }
             GuestError::SliceLengthsDiffer => f.write_str("guest and host slice lengths differ"),
-            GuestError::BufferTooSmall { needed, available } => write!(
-                f,
-                "buffer too small: {needed} needed, room for {available}"
-            ),
+            GuestError::BufferTooSmall { needed, available } => {
+                write!(f, "buffer too small: {needed} needed, room for {available}")
+            }
             GuestError::BorrowConflict(r) => {
                 write!(f, "guest region {r} is borrowed by a live view")
             }

@@ -341,7 +341,9 @@ impl<'a, T> GuestType<'a> for GuestPtr<'a, T> {
 
     #[inline]
     fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
-        ptr.cast::<u32>().read().map(|o| GuestPtr::new(ptr.mem(), o))
+        ptr.cast::<u32>()
+            .read()
+            .map(|o| GuestPtr::new(ptr.mem(), o))
     }
 
     #[inline]

@@ -23,7 +23,11 @@ impl<const N: usize> StructLayout<N> {
     /// Meant for constants only: a layout that cannot exist (alignment not a power of two,
     /// size past 4 GiB, or larger than [`MAX_SCRATCH`]) stops the build.
     // Evaluated at compile time, where a panic is a build error, not a runtime panic.
-    #[allow(clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)]
+    #[allow(
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )]
     pub const fn new(fields: [(u32, u32); N]) -> Self {
         let mut offsets = [0u32; N];
         let mut at = 0u32;
@@ -141,7 +145,14 @@ mod tests {
     fn wasm32_c_layout() {
         // struct { u8 a; u64 b; u16 c; } is 24 bytes, aligned to 8, in wasm32 C.
         let l = StructLayout::new([(1, 1), (8, 8), (2, 2)]);
-        assert_eq!(l, StructLayout { offsets: [0, 8, 16], size: 24, align: 8 });
+        assert_eq!(
+            l,
+            StructLayout {
+                offsets: [0, 8, 16],
+                size: 24,
+                align: 8
+            }
+        );
         // struct { u32 buf; u32 len; } (a WASI iovec).
         let l = StructLayout::new([(4, 4), (4, 4)]);
         assert_eq!((l.offsets, l.size, l.align), ([0, 4], 8, 4));

@@ -286,13 +286,19 @@ impl HostRange<'_> {
     fn view_len<T>(self) -> Result<usize, GuestError> {
         let size = core::mem::size_of::<T>();
         let align = core::mem::align_of::<T>();
-        let count = self.len().checked_div(size).ok_or(GuestError::PtrOverflow)?;
+        let count = self
+            .len()
+            .checked_div(size)
+            .ok_or(GuestError::PtrOverflow)?;
         if count.checked_mul(size) != Some(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
         }
         // `align_offset`, not the address: it is also right under Miri's symbolic alignment.
         if self.len() != 0 && self.ptr().align_offset(align) != 0 {
-            return Err(GuestError::PtrNotAligned(self.region(), saturate_u32(align)));
+            return Err(GuestError::PtrNotAligned(
+                self.region(),
+                saturate_u32(align),
+            ));
         }
         Ok(count)
     }

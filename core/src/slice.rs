@@ -353,7 +353,10 @@ impl<'a, T: GuestType<'a>> Elements<'a, T> {
     #[inline(always)]
     fn next_range(&mut self) -> Result<HostRange<'a>, GuestError> {
         let out_of_bounds = GuestError::PtrOutOfBounds(self.range.region());
-        let elem = self.range.sub(self.at, T::GUEST_SIZE).ok_or(out_of_bounds)?;
+        let elem = self
+            .range
+            .sub(self.at, T::GUEST_SIZE)
+            .ok_or(out_of_bounds)?;
         self.at = self
             .at
             .checked_add(T::GUEST_SIZE)

@@ -1,0 +1,172 @@
+//! DESIGN §4.4, §4.5: zero-copy views are recorded while they live; overlapping shared and
+//! mutable access is refused; typed views are refused on a misaligned host address; strings
+//! are validated on the bytes they lend.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use guestmem::{GuestError, GuestMemory, GuestPtr, Region, MAX_VIEWS};
+use guestmem_tests::{HostBuffer, Placement};
+
+#[test]
+fn shared_views_block_writes_and_mutable_views() {
+    let mut host = HostBuffer::with_bytes(b"0123456789abcdef", Placement::Aligned);
+    let mem = host.memory();
+    let head = GuestPtr::<[u8]>::new(&mem, (0, 8));
+    let view = head.as_slice().unwrap();
+    let again = head.as_slice().unwrap();
+    assert_eq!(&*view, b"01234567");
+    assert_eq!(&*again, &*view);
+    // Reads of the region still work; writes and mutable views do not.
+    assert_eq!(GuestPtr::<u8>::new(&mem, 7).read(), Ok(b'7'));
+    assert_eq!(
+        GuestPtr::<u8>::new(&mem, 7).write(0),
+        Err(GuestError::BorrowConflict(Region::new(7, 1)))
+    );
+    assert_eq!(
+        GuestPtr::<[u8]>::new(&mem, (4, 8))
+            .as_slice_mut()
+            .unwrap_err(),
+        GuestError::BorrowConflict(Region::new(4, 8))
+    );
+    assert!(GuestPtr::<[u8]>::new(&mem, (4, 8))
+        .copy_from_slice(&[0; 8])
+        .is_err());
+    // Outside the region everything works.
+    GuestPtr::<[u8]>::new(&mem, (8, 8))
+        .as_slice_mut()
+        .unwrap()
+        .fill(b'x');
+    assert!(mem.borrows().has_outstanding_borrows());
+    drop(view);
+    assert!(
+        GuestPtr::<u8>::new(&mem, 7).write(0).is_err(),
+        "the second view still lives"
+    );
+    drop(again);
+    assert!(!mem.borrows().has_outstanding_borrows());
+    GuestPtr::<u8>::new(&mem, 7).write(b'!').unwrap();
+    let mut out = [0u8; 16];
+    GuestPtr::<[u8]>::new(&mem, (0, 16))
+        .copy_to_slice(&mut out)
+        .unwrap();
+    assert_eq!(&out, b"0123456!xxxxxxxx");
+}
+
+#[test]
+fn a_mutable_view_excludes_every_other_access() {
+    let mut host = HostBuffer::new(32, Placement::Aligned);
+    let mem = host.memory();
+    let mut view = GuestPtr::<[u32]>::new(&mem, (8, 2)).as_slice_mut().unwrap();
+    view[1] = 0xdead_beef;
+    let conflict = |r| Err::<(), _>(GuestError::BorrowConflict(r));
+    assert_eq!(
+        GuestPtr::<u32>::new(&mem, 12).read().map(drop),
+        conflict(Region::new(12, 4))
+    );
+    assert_eq!(
+        GuestPtr::<u8>::new(&mem, 15).read().map(drop),
+        conflict(Region::new(15, 1))
+    );
+    assert_eq!(
+        GuestPtr::<[u8]>::new(&mem, (0, 9)).as_slice().map(drop),
+        conflict(Region::new(0, 9))
+    );
+    assert_eq!(
+        GuestPtr::<str>::new(&mem, (15, 2)).as_str().map(drop),
+        conflict(Region::new(15, 2))
+    );
+    let mut buf = [0u8; 4];
+    assert!(GuestPtr::<str>::new(&mem, (14, 4))
+        .copy_to_buf(&mut buf)
+        .is_err());
+    // Neighbours are free.
+    assert_eq!(GuestPtr::<u32>::new(&mem, 16).read(), Ok(0));
+    assert_eq!(GuestPtr::<u32>::new(&mem, 4).read(), Ok(0));
+    drop(view);
+    assert_eq!(GuestPtr::<u32>::new(&mem, 12).read(), Ok(0xdead_beef));
+}
+
+#[test]
+fn typed_views_need_an_aligned_host_address() {
+    let mut host = HostBuffer::new(32, Placement::Misaligned);
+    let mem = host.memory();
+    // The guest offset is aligned; the host address is one byte off.
+    assert_eq!(
+        GuestPtr::<[u32]>::new(&mem, (8, 2)).as_slice().unwrap_err(),
+        GuestError::PtrNotAligned(Region::new(8, 8), 4)
+    );
+    assert!(GuestPtr::<[u64]>::new(&mem, (8, 1)).as_slice_mut().is_err());
+    // A refused view leaves nothing recorded.
+    assert!(!mem.borrows().has_outstanding_borrows());
+    // Byte views and copies work anywhere.
+    assert_eq!(
+        GuestPtr::<[u8]>::new(&mem, (3, 5))
+            .as_slice()
+            .unwrap()
+            .len(),
+        5
+    );
+    let mut out = [0u32; 2];
+    GuestPtr::<[u32]>::new(&mem, (8, 2))
+        .copy_to_slice(&mut out)
+        .unwrap();
+
+    let mut host = HostBuffer::new(32, Placement::Aligned);
+    let mem = host.memory();
+    assert_eq!(
+        GuestPtr::<[u64]>::new(&mem, (8, 3))
+            .as_slice()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn the_view_table_has_a_fixed_capacity() {
+    let mut host = HostBuffer::new(64, Placement::Aligned);
+    let mem = host.memory();
+    let views: Vec<_> = (0..MAX_VIEWS)
+        .map(|i| {
+            GuestPtr::<[u8]>::new(&mem, (u32::try_from(i).unwrap(), 1))
+                .as_slice()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        GuestPtr::<[u8]>::new(&mem, (60, 1)).as_slice().unwrap_err(),
+        GuestError::TooManyBorrows(Region::new(60, 1))
+    );
+    // Copies do not need the table.
+    assert_eq!(GuestPtr::<u8>::new(&mem, 60).read(), Ok(0));
+    drop(views);
+    assert!(GuestPtr::<[u8]>::new(&mem, (60, 1)).as_slice().is_ok());
+}
+
+#[test]
+fn a_forgotten_view_only_keeps_refusing() {
+    let mut host = HostBuffer::new(8, Placement::Aligned);
+    let mem = host.memory();
+    core::mem::forget(GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice_mut().unwrap());
+    // The loan is never released: the region stays closed, and an embedder sees a live view.
+    assert!(GuestPtr::<u8>::new(&mem, 0).read().is_err());
+    assert!(mem.borrows().has_outstanding_borrows());
+    assert_eq!(GuestPtr::<u8>::new(&mem, 4).read(), Ok(0));
+}
+
+#[test]
+fn strings_are_validated_on_the_bytes_they_lend() {
+    let mut host = HostBuffer::with_bytes("héllo\u{ff}".as_bytes(), Placement::Misaligned);
+    let mem = host.memory();
+    let s = GuestPtr::<str>::new(&mem, (0, 6));
+    let view = s.as_str().unwrap();
+    assert_eq!(&*view, "héllo");
+    // Nothing can change the bytes under the validated view.
+    assert!(GuestPtr::<u8>::new(&mem, 1).write(0xff).is_err());
+    drop(view);
+    // Cutting a character in half is invalid.
+    assert!(matches!(
+        GuestPtr::<str>::new(&mem, (0, 2)).as_str(),
+        Err(GuestError::InvalidUtf8(e)) if e.valid_up_to() == 1
+    ));
+    assert!(!mem.borrows().has_outstanding_borrows());
+}
