@@ -1,7 +1,15 @@
 //! DESIGN §4.1, §4.2, §4.6: exhaustive sweeps of `(offset, len)` near the end of memory and
 //! near `u32::MAX`, over memories of 0, 1, 7 and 64 KiB bytes, on aligned and misaligned host
 //! bases — every outcome compared with the reference model.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::as_conversions)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
 use guestmem_tests::{edge_lengths, edge_offsets, memory_sizes, HostBuffer, Model, Placement};

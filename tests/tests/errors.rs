@@ -1,6 +1,14 @@
 //! Every `GuestError` variant is produced by a real access, matched by the patterns DESIGN §3
 //! names, and displayed in a sentence that names the failing region.
-#![allow(clippy::unwrap_used)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{guest_enum, guest_flags, GuestError, GuestPtr, Region, MAX_VIEWS};
 use guestmem_tests::{HostBuffer, Placement};

@@ -1,7 +1,15 @@
 //! Property tests (DESIGN §6): random sequences of reads, writes and copies against a
 //! reference model — a `Vec<u8>` with safe indexing — on aligned and misaligned host bases.
 //! Few cases under Miri, which interprets every access.
-#![allow(clippy::unwrap_used, clippy::as_conversions, clippy::indexing_slicing)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{GuestPtr, SliceMemory};
 use guestmem_tests::{HostBuffer, Model, Placement};

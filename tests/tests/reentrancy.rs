@@ -1,7 +1,15 @@
 //! DESIGN §4.4: no host pointer outlives the call that produced it. A memory that moves between
 //! accesses (as wasm3's does on `memory.grow`) is seen where it is now, and cannot move while a
 //! view is live.
-#![allow(clippy::unwrap_used)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{GuestError, GuestMemory, GuestPtr, Region};
 use guestmem_tests::MovingMemory;

@@ -1,6 +1,14 @@
 //! Strings and the alloc extension: copy-out into caller buffers, `heapless`, `Vec`,
 //! `String` and `Cow`, each validating exactly the bytes it returns (DESIGN §4.5).
-#![allow(clippy::unwrap_used)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{GuestError, GuestPtr, Region};
 use guestmem_alloc::{GuestCowStr, GuestSliceExt, GuestStrExt};

@@ -1,6 +1,14 @@
 //! Guest structs, enums and flag sets from the core's macros: wasm32 C layout, validation on
 //! read, zeroed padding on write (DESIGN §4.8), arrays of structs (WASI iovecs).
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr, GuestType, Region};
 use guestmem_tests::{HostBuffer, Placement};

@@ -1,7 +1,15 @@
 //! DESIGN §4.4, §4.5: zero-copy views are recorded while they live; overlapping shared and
 //! mutable access is refused; typed views are refused on a misaligned host address; strings
 //! are validated on the bytes they lend.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+// Tests may index, unwrap, cast and count freely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::as_conversions,
+    clippy::arithmetic_side_effects,
+    elided_lifetimes_in_paths,
+    missing_docs
+)]
 
 use guestmem::{GuestError, GuestMemory, GuestPtr, Region, MAX_VIEWS};
 use guestmem_tests::{HostBuffer, Placement};
