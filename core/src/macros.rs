@@ -186,8 +186,8 @@ macro_rules! guest_enum {
         impl $name {
             /// The value that the guest stores for this variant.
             #[inline]
-            pub const fn to_repr(self) -> $repr {
-                match self {
+            pub const fn to_repr(&self) -> $repr {
+                match *self {
                     $( $name::$variant => $value, )*
                 }
             }

@@ -1,0 +1,59 @@
+//! Running commands as named steps, the way CI and a person see them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The result of a step: `Err` carries a one-line reason.
+pub type StepResult = Result<(), String>;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// A command that runs in the workspace root.
+pub fn cmd(program: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(program);
+    c.args(args).current_dir(root());
+    c
+}
+
+/// `cargo` with the given toolchain (`None`: the default one) and arguments.
+pub fn cargo(toolchain: Option<&str>, args: &[&str]) -> Command {
+    let mut c = cmd("cargo", &[]);
+    if let Some(t) = toolchain {
+        c.arg(format!("+{t}"));
+    }
+    c.args(args);
+    c
+}
+
+/// Runs `command` as the step `name`, printing its name, the command and its duration.
+pub fn step(name: &str, command: &mut Command) -> StepResult {
+    println!("\n==> {name}\n    $ {}", describe(command));
+    let start = Instant::now();
+    let status = command
+        .status()
+        .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+    let secs = start.elapsed().as_secs_f64();
+    if status.success() {
+        println!("<== {name}: ok ({secs:.1} s)");
+        Ok(())
+    } else {
+        Err(format!("{name}: failed ({status}) after {secs:.1} s"))
+    }
+}
+
+/// The command line of `command`, with the environment variables it sets.
+pub fn describe(command: &Command) -> String {
+    let mut parts: Vec<String> = command
+        .get_envs()
+        .filter_map(|(k, v)| Some(format!("{}={}", k.to_string_lossy(), v?.to_string_lossy())))
+        .collect();
+    parts.push(command.get_program().to_string_lossy().into_owned());
+    parts.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    parts.join(" ")
+}
