@@ -34,6 +34,14 @@ impl Region {
     }
 
     /// One past the last byte, in `u64` so that it cannot overflow.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::Region;
+    ///
+    /// assert_eq!(Region::new(u32::MAX, 2).end(), 0x1_0000_0001);
+    /// ```
     pub const fn end(self) -> u64 {
         // Cannot overflow: both terms are below 2^32.
         #[allow(clippy::arithmetic_side_effects)]

@@ -148,6 +148,15 @@ pub unsafe trait GuestTypeTransparent: Copy + 'static + for<'a> GuestType<'a> {}
 ///
 /// Its only constructor requires the bound, so holding one is as good as the bound: the bulk
 /// copies and views of [`raw`](crate) take it instead.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestType, Transparent};
+///
+/// let _proof = Transparent::<u8>::new();
+/// assert!(<u8 as GuestType>::transparent().is_some());
+/// ```
 #[derive(Debug)]
 pub struct Transparent<T>(PhantomData<fn() -> T>);
 
@@ -174,6 +183,10 @@ impl<T: GuestTypeTransparent> Default for Transparent<T> {
 /// The largest `GUEST_SIZE` that the provided [`GuestType::read`] and [`GuestType::write`]
 /// handle (through a stack buffer); [`guest_struct!`](crate::guest_struct) refuses larger
 /// structs at compile time.
+///
+/// ```
+/// assert_eq!(guestmem::MAX_SCRATCH, 256);
+/// ```
 pub const MAX_SCRATCH: u32 = 256;
 
 /// [`MAX_SCRATCH`] as a `usize`, for array lengths.

@@ -17,6 +17,18 @@ mod private {
 /// an `(offset, element count)` pair for `[T]` and an `(offset, byte length)` pair for `str`.
 ///
 /// Sealed: these three are the only pointees.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mem = SliceMemory::empty();
+/// let one: u32 = GuestPtr::<u64>::new(&mem, 8).pointer();
+/// let many: (u32, u32) = GuestPtr::<[u64]>::new(&mem, (8, 2)).pointer();
+/// let text: (u32, u32) = GuestPtr::<str>::new(&mem, (8, 5)).pointer();
+/// assert_eq!((one, many, text), (8, (8, 2), (8, 5)));
+/// ```
 pub trait Pointee: private::Sealed {
     /// The guest address of the pointee.
     type Pointer: Copy + PartialEq + fmt::Debug;
@@ -78,6 +90,21 @@ pub struct GuestPtr<'a, T: ?Sized + Pointee> {
 
 impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
     /// A pointer to `pointer` in `mem`. Checks nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestMemory, GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = [0u8; 8];
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let p = GuestPtr::<u16>::new(&mem, 6);
+    /// assert_eq!(p.pointer(), 6);
+    /// assert!(core::ptr::addr_eq(p.mem(), &mem as &dyn GuestMemory));
+    /// // Nothing is checked until an access.
+    /// let wild = GuestPtr::<[u64]>::new(&mem, (u32::MAX, u32::MAX));
+    /// assert!(wild.validate().is_err());
+    /// ```
     #[inline]
     pub fn new(mem: &'a dyn GuestMemory, pointer: T::Pointer) -> Self {
         GuestPtr {
@@ -102,6 +129,15 @@ impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
 
 impl<'a, T> GuestPtr<'a, T> {
     /// The guest offset this pointer holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mem = SliceMemory::empty();
+    /// assert_eq!(GuestPtr::<u64>::new(&mem, 24).offset(), 24);
+    /// ```
     #[inline]
     pub fn offset(&self) -> u32 {
         self.pointer
@@ -133,6 +169,21 @@ impl<'a, T> GuestPtr<'a, T> {
     /// - [`GuestError::PtrOutOfBounds`]: the value does not lie inside the memory;
     /// - [`GuestError::BorrowConflict`]: a live mutable view overlaps it;
     /// - a validation error of `T` such as [`GuestError::InvalidEnumValue`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
+    ///
+    /// let mut bytes = [0x78, 0x56, 0x34, 0x12, 0, 0];
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// assert_eq!(GuestPtr::<u32>::new(&mem, 0).read()?, 0x1234_5678); // little-endian
+    /// assert_eq!(
+    ///     GuestPtr::<u32>::new(&mem, 4).read(),
+    ///     Err(GuestError::PtrOutOfBounds(Region::new(4, 4)))
+    /// );
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
     #[inline]
     pub fn read(&self) -> Result<T, GuestError>
     where
@@ -147,6 +198,21 @@ impl<'a, T> GuestPtr<'a, T> {
     ///
     /// As [`read`](Self::read), and [`GuestError::BorrowConflict`] if any live view overlaps
     /// the value. Nothing is written on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = [0u8; 4];
+    /// {
+    ///     let mem = SliceMemory::new(&mut bytes);
+    ///     GuestPtr::<i16>::new(&mem, 2).write(-2)?;
+    ///     assert!(GuestPtr::<i16>::new(&mem, 3).write(1).is_err()); // misaligned: nothing written
+    /// }
+    /// assert_eq!(bytes, [0, 0, 0xfe, 0xff]);
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
     #[inline]
     pub fn write(&self, val: T) -> Result<(), GuestError>
     where
@@ -160,6 +226,18 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Errors
     ///
     /// [`GuestError::PtrOverflow`] if the new offset does not fit in `u32`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    ///
+    /// let mem = SliceMemory::empty();
+    /// let p = GuestPtr::<u64>::new(&mem, 8);
+    /// assert_eq!(p.add(2)?.offset(), 24);
+    /// assert_eq!(p.add(u32::MAX), Err(GuestError::PtrOverflow));
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
     #[inline]
     pub fn add(&self, n: u32) -> Result<Self, GuestError>
     where

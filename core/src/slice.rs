@@ -15,6 +15,18 @@ impl<'a, T> GuestPtr<'a, [T]> {
     }
 
     /// The number of elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mem = SliceMemory::empty();
+    /// let array = GuestPtr::<[u32]>::new(&mem, (16, 3));
+    /// assert_eq!((array.offset_base(), array.len(), array.is_empty()), (16, 3, false));
+    /// assert_eq!(array.as_ptr().offset(), 16);
+    /// assert_eq!(array.byte_len(), Ok(12));
+    /// ```
     #[inline]
     pub fn len(&self) -> u32 {
         self.pointer().1

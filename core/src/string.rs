@@ -12,6 +12,18 @@ impl<'a> GuestPtr<'a, str> {
     }
 
     /// The length in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mut bytes = *b"abc";
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let s = GuestPtr::<str>::new(&mem, (1, 2));
+    /// assert_eq!((s.offset_base(), s.len(), s.is_empty()), (1, 2, false));
+    /// assert_eq!(s.as_bytes().to_heapless::<2>().unwrap().as_slice(), b"bc");
+    /// ```
     #[inline]
     pub fn len(&self) -> u32 {
         self.pointer().1

@@ -67,6 +67,20 @@ impl Drop for Loan<'_> {
 /// };
 /// assert_eq!(view.len(), 4);
 /// ```
+///
+/// The slice it derefs to cannot outlive the view either:
+///
+/// ```compile_fail
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = [0u8; 4];
+/// let mem = SliceMemory::new(&mut bytes);
+/// let slice: &[u8] = {
+///     let view = GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice().unwrap();
+///     &*view
+/// }; // the view, and its record in the borrow table, end here
+/// assert_eq!(slice.len(), 4);
+/// ```
 pub struct GuestSlice<'a, T> {
     slice: &'a [T],
     _loan: Loan<'a>,
@@ -77,6 +91,20 @@ pub struct GuestSlice<'a, T> {
 ///
 /// While it lives, no other access through this crate may touch the region and the embedder
 /// must not re-enter the guest.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = [0u8; 8];
+/// let mem = SliceMemory::new(&mut bytes);
+/// let mut view = GuestPtr::<[u8]>::new(&mem, (2, 4)).as_slice_mut()?;
+/// view.copy_from_slice(b"wasm");
+/// // A second, overlapping view is refused while this one lives.
+/// assert!(GuestPtr::<[u8]>::new(&mem, (0, 3)).as_slice().is_err());
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
 pub struct GuestSliceMut<'a, T> {
     slice: &'a mut [T],
     _loan: Loan<'a>,
@@ -84,6 +112,19 @@ pub struct GuestSliceMut<'a, T> {
 
 /// A shared view of a guest string as `&str`, validated once on the bytes it lends. Obtained
 /// from [`GuestPtr::<str>::as_str`](crate::GuestPtr::as_str).
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = *b"PATH=/bin";
+/// let mem = SliceMemory::new(&mut bytes);
+/// let var = GuestPtr::<str>::new(&mem, (0, 9)).as_str()?;
+/// assert_eq!(var.split_once('='), Some(("PATH", "/bin")));
+/// assert_eq!(format!("{var}"), "PATH=/bin");
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
 pub struct GuestStr<'a> {
     text: &'a str,
     _loan: Loan<'a>,

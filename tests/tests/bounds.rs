@@ -113,7 +113,10 @@ fn empty_ranges() {
     empty.copy_to_slice(&mut []).unwrap();
     empty.copy_from_slice(&[]).unwrap();
     assert_eq!(empty.to_heapless::<0>().unwrap().len(), 0);
-    assert_eq!(&*empty.as_slice().unwrap(), &[] as &[u64]);
+    assert_eq!(
+        &*GuestPtr::<[u8]>::new(&mem, (0, 0)).as_slice().unwrap(),
+        &[] as &[u8]
+    );
     assert_eq!(&*GuestPtr::<str>::new(&mem, (0, 0)).as_str().unwrap(), "");
     assert_eq!(
         GuestPtr::<[u8]>::new(&mem, (1, 0)).validate(),
@@ -136,6 +139,8 @@ fn element_count_times_size_is_checked() {
     let huge = GuestPtr::<[u32]>::new(&mem, (0, 0x4000_0001));
     assert_eq!(huge.byte_len(), Err(GuestError::PtrOverflow));
     assert_eq!(huge.validate(), Err(GuestError::PtrOverflow));
+    // Typed views exist only where host bytes are guest bytes (little-endian hosts).
+    #[cfg(target_endian = "little")]
     assert!(huge.as_slice().is_err());
     assert_eq!(
         GuestPtr::<u64>::new(&mem, 8).add(u32::MAX / 8 + 1),

@@ -63,8 +63,8 @@ fn shared_views_block_writes_and_mutable_views() {
 fn a_mutable_view_excludes_every_other_access() {
     let mut host = HostBuffer::new(32, Placement::Aligned);
     let mem = host.memory();
-    let mut view = GuestPtr::<[u32]>::new(&mem, (8, 2)).as_slice_mut().unwrap();
-    view[1] = 0xdead_beef;
+    let mut view = GuestPtr::<[u8]>::new(&mem, (8, 8)).as_slice_mut().unwrap();
+    view[4..].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
     let conflict = |r| Err::<(), _>(GuestError::BorrowConflict(r));
     assert_eq!(
         GuestPtr::<u32>::new(&mem, 12).read().map(drop),
@@ -93,6 +93,8 @@ fn a_mutable_view_excludes_every_other_access() {
     assert_eq!(GuestPtr::<u32>::new(&mem, 12).read(), Ok(0xdead_beef));
 }
 
+/// Typed views exist only where host bytes are guest bytes: on little-endian hosts.
+#[cfg(target_endian = "little")]
 #[test]
 fn typed_views_need_an_aligned_host_address() {
     let mut host = HostBuffer::new(32, Placement::Misaligned);

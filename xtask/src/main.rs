@@ -1,2 +1,50 @@
-//! placeholder
-fn main() {}
+//! The project's commands, each a list of named steps a person can also run by hand.
+//!
+//! ```text
+//! cargo xtask demo            the demo (the wasm3 example running real guests)
+//! cargo xtask test            every proof obligation: what CI runs
+//! cargo xtask miri            only the Miri runs
+//! cargo xtask no-panic        only the no-panic link of the core, with its .text size
+//! cargo xtask guests          rebuild the example guests from their sources
+//! cargo xtask bench [--quick] the wasm3 WASI benchmark
+//! ```
+
+#![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
+
+mod checks;
+mod util;
+mod wasm3;
+
+use std::process::ExitCode;
+
+use util::StepResult;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result: StepResult = match command {
+        "demo" => wasm3::demo(),
+        "test" => checks::all(),
+        "miri" => checks::miri(),
+        "no-panic" => checks::no_panic(),
+        "guests" => wasm3::guests(rest),
+        "bench" => wasm3::bench(rest),
+        "help" | "--help" | "-h" => {
+            println!("{}", USAGE);
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask {command}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <demo|test|miri|no-panic|guests|bench [--quick]>";

@@ -1,0 +1,2 @@
+//! The `guestmem-wasm3` command line (work in progress).
+fn main() {}

@@ -1,0 +1,508 @@
+//! [`Runtime`]: one wasm3 runtime with one module, its host context, and the checks that make
+//! calling into it safe.
+
+use core::ffi::CStr;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use guestmem::GuestMemory;
+
+use crate::ffi::{RawCallError, RawRuntime};
+use crate::{HostFunc, Wasm3Memory};
+
+#[cfg(feature = "validate")]
+use crate::validate::{ModuleInfo, ValidationError};
+
+/// The longest message kept from wasm3 or a host function.
+const MESSAGE_LEN: usize = 120;
+
+/// The WASI functions that wasm3 0.4.7's `m3_LinkWASI` provides.
+#[cfg(feature = "wasm3-wasi")]
+const WASM3_WASI_FUNCTIONS: [&str; 18] = [
+    "args_get",
+    "args_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "environ_get",
+    "environ_sizes_get",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_read",
+    "fd_seek",
+    "fd_write",
+    "path_open",
+    "proc_exit",
+    "random_get",
+];
+
+/// A message from wasm3, copied out of the C string that carried it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    buf: [u8; MESSAGE_LEN],
+    len: usize,
+}
+
+impl Message {
+    fn new(parts: &[&[u8]]) -> Self {
+        let mut m = Message {
+            buf: [0; MESSAGE_LEN],
+            len: 0,
+        };
+        for part in parts {
+            for &b in *part {
+                if let Some(slot) = m.buf.get_mut(m.len) {
+                    *slot = b;
+                    m.len = m.len.saturating_add(1);
+                }
+            }
+        }
+        m
+    }
+
+    fn from_cstr(s: &CStr) -> Self {
+        Self::new(&[s.to_bytes()])
+    }
+
+    /// The text (lossy: invalid UTF-8 is cut off).
+    pub fn as_str(&self) -> &str {
+        let bytes = self.buf.get(..self.len).unwrap_or(&[]);
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => core::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or(&[]))
+                .unwrap_or(""),
+        }
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a module could not be loaded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The module is invalid, or uses what wasm3 0.4.7 cannot run.
+    #[cfg(feature = "validate")]
+    Invalid(ValidationError),
+    /// wasm3 refused it.
+    Wasm3(Message),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(feature = "validate")]
+            LoadError::Invalid(e) => fmt::Display::fmt(e, f),
+            LoadError::Wasm3(m) => write!(f, "wasm3: {m}"),
+        }
+    }
+}
+
+impl core::error::Error for LoadError {}
+
+/// Why a host function could not be linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkError {
+    /// `module.name` of the function.
+    pub import: Message,
+    /// wasm3's reason, e.g. `function signature mismatch`.
+    pub reason: Message,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot link {}: {}", self.import, self.reason)
+    }
+}
+
+impl core::error::Error for LinkError {}
+
+/// Why a call into the guest ended without a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The guest exited (`proc_exit`); its status is in the WASI context.
+    Exit,
+    /// The guest trapped, or wasm3 failed; wasm3's message, e.g. `[trap] unreachable executed`.
+    Trap(Message),
+    /// A view into guest memory is still live: the guest could move the memory under it.
+    MemoryBorrowed,
+    /// The name is not an exported function of the module.
+    NotExported,
+    /// An import of the module is not linked (named).
+    Unlinked(Message),
+    /// The name or an argument cannot be passed to C (a NUL byte, too many arguments).
+    BadArgument,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Exit => f.write_str("the guest exited"),
+            CallError::Trap(m) => write!(f, "{m}"),
+            CallError::MemoryBorrowed => f.write_str("a view into guest memory is still live"),
+            CallError::NotExported => f.write_str("no exported function of that name"),
+            CallError::Unlinked(m) => write!(f, "import {m} is not linked"),
+            CallError::BadArgument => f.write_str("bad function name or argument"),
+        }
+    }
+}
+
+impl core::error::Error for CallError {}
+
+/// A wasm3 runtime with one module loaded, and the host context `C` that its host functions
+/// receive. Frees everything on drop.
+///
+/// It borrows the module's bytes (wasm3 keeps pointers into them) and the context for `'m`.
+/// Host functions get `&mut C` and the guest memory for the length of their call, never the
+/// runtime, so they cannot re-enter the guest: wasm3 0.4.7 runs a nested call on the same
+/// stack slots as the paused caller and would clobber it (see the crate docs).
+///
+/// # Examples
+///
+/// ```
+/// use guestmem_wasm3::Runtime;
+///
+/// // (module (func (export "answer") (result i32) i32.const 42))
+/// let wasm = [
+///     0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 7, 10, 1, 6, 97, 110,
+///     115, 119, 101, 114, 0, 0, 10, 6, 1, 4, 0, 65, 42, 11,
+/// ];
+/// let mut ctx = ();
+/// let mut rt = Runtime::new(&wasm, &mut ctx, 64 * 1024)?;
+/// assert_eq!(rt.call("answer", &[])?, Some(42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Runtime<'m, C> {
+    // Dropped first: the memory refers to the runtime.
+    memory: Wasm3Memory,
+    raw: RawRuntime<'m>,
+    ctx: NonNull<C>,
+    _ctx: PhantomData<&'m mut C>,
+    #[cfg(feature = "validate")]
+    info: ModuleInfo,
+    #[cfg(feature = "validate")]
+    linked: alloc::vec::Vec<bool>,
+}
+
+impl<'m, C> Runtime<'m, C> {
+    /// Validates `wasm` ([`validate`](crate::validate())) and loads it into a new runtime
+    /// whose value stack has `stack_bytes` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Invalid`] when validation fails, [`LoadError::Wasm3`] when wasm3 does.
+    #[cfg(feature = "validate")]
+    pub fn new(wasm: &'m [u8], ctx: &'m mut C, stack_bytes: u32) -> Result<Self, LoadError> {
+        let info = crate::validate(wasm).map_err(LoadError::Invalid)?;
+        // SAFETY: `validate` accepted the module: it uses only what wasm3 0.4.7 runs
+        // (precondition 1) and imports no memory (precondition 2).
+        let raw = unsafe { RawRuntime::load(wasm, stack_bytes) }
+            .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
+        let linked = alloc::vec![false; info.imports.len()];
+        Ok(Runtime {
+            memory: raw.memory(),
+            raw,
+            ctx: NonNull::from(ctx),
+            _ctx: PhantomData,
+            info,
+            linked,
+        })
+    }
+
+    /// Loads `wasm` into a new runtime without validating it (for targets without an
+    /// allocator, which `wasmparser` needs).
+    ///
+    /// # Safety
+    ///
+    /// 1. `wasm` passes [`validate`](crate::validate()) (checked elsewhere, e.g. when the
+    ///    firmware was built): wasm3 0.4.7 has undefined behaviour on some modules it rejects.
+    /// 2. Callers of [`call`](Self::call) name only exported functions and link every import
+    ///    first: without validation the runtime cannot check either.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Wasm3`] when wasm3 refuses the module.
+    #[cfg(not(feature = "validate"))]
+    pub unsafe fn new_trusted(
+        wasm: &'m [u8],
+        ctx: &'m mut C,
+        stack_bytes: u32,
+    ) -> Result<Self, LoadError> {
+        // SAFETY: precondition 1 is `load`'s preconditions 1 and 2 (a valid module imports no
+        // memory).
+        let raw = unsafe { RawRuntime::load(wasm, stack_bytes) }
+            .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
+        Ok(Runtime {
+            memory: raw.memory(),
+            raw,
+            ctx: NonNull::from(ctx),
+            _ctx: PhantomData,
+        })
+    }
+
+    /// Links `f` if the module imports it; returns whether it did.
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError`] when the import exists with another type.
+    pub fn link(&mut self, f: &HostFunc<C>) -> Result<bool, LinkError> {
+        let (module, name, sig, raw) = f.parts();
+        let cookie = self.ctx.as_ptr().cast();
+        // SAFETY: `HostFunc<C>` guarantees (its constructor's precondition 1) that `raw` uses
+        // its cookie as `*mut C` and reads only the slots of `sig`; the cookie is our `*mut C`,
+        // borrowed uniquely for `'m`, which outlives the runtime.
+        match unsafe { self.raw.link(module, name, sig, raw, cookie) } {
+            Ok(()) => {
+                self.mark_linked(f.module(), f.name());
+                Ok(true)
+            }
+            Err(e) if e == c"function lookup failed" => Ok(false),
+            Err(e) => Err(LinkError {
+                import: Message::new(&[f.module().as_bytes(), b".", f.name().as_bytes()]),
+                reason: Message::from_cstr(e),
+            }),
+        }
+    }
+
+    /// Links every function of `fs` that the module imports.
+    ///
+    /// # Errors
+    ///
+    /// The first [`LinkError`].
+    pub fn link_all(&mut self, fs: &[HostFunc<C>]) -> Result<(), LinkError> {
+        fs.iter().try_for_each(|f| self.link(f).map(|_| ()))
+    }
+
+    /// Links wasm3's own C implementation of WASI preview1 (for comparison only: it checks no
+    /// guest pointer and gives the guest the host's current directory).
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError`] when wasm3 fails.
+    #[cfg(feature = "wasm3-wasi")]
+    pub fn link_wasm3_wasi(&mut self) -> Result<(), LinkError> {
+        self.raw.link_wasm3_wasi().map_err(|e| LinkError {
+            import: Message::new(&[b"wasi_snapshot_preview1"]),
+            reason: Message::from_cstr(e),
+        })?;
+        for name in WASM3_WASI_FUNCTIONS {
+            self.mark_linked(crate::wasi::MODULE, name);
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "validate")]
+    fn mark_linked(&mut self, module: &str, name: &str) {
+        for (import, linked) in self.info.imports.iter().zip(self.linked.iter_mut()) {
+            if import.module == module && import.name == name {
+                *linked = true;
+            }
+        }
+    }
+
+    #[cfg(not(feature = "validate"))]
+    fn mark_linked(&mut self, _module: &str, _name: &str) {}
+
+    /// The imports not linked yet, as `module.name`.
+    #[cfg(feature = "validate")]
+    pub fn unlinked_imports(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.info
+            .imports
+            .iter()
+            .zip(&self.linked)
+            .filter(|(_, linked)| !**linked)
+            .map(|(i, _)| (i.module.as_str(), i.name.as_str()))
+    }
+
+    /// What validation learnt about the module: imports and exports.
+    #[cfg(feature = "validate")]
+    pub fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+
+    /// Calls the exported function `name` with `args` (each an `i32`/`i64` bit pattern, or a
+    /// float's bits), and returns its result if it has one.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::MemoryBorrowed`] while a view into [`memory`](Self::memory) is live;
+    /// [`CallError::NotExported`] and [`CallError::Unlinked`] before running anything;
+    /// [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps.
+    pub fn call(&mut self, name: &str, args: &[u64]) -> Result<Option<u64>, CallError> {
+        let has_result = self.check_callable(name)?;
+        let mut name_buf = [0u8; 64];
+        let c_name = to_cstr(name.as_bytes(), &mut name_buf)?;
+        let mut arg_bufs = [[0u8; 24]; crate::glue::MAX_SLOTS];
+        let mut c_args: [&CStr; crate::glue::MAX_SLOTS] = [c""; crate::glue::MAX_SLOTS];
+        if args.len() > c_args.len() {
+            return Err(CallError::BadArgument);
+        }
+        for ((arg, buf), c) in args.iter().zip(&mut arg_bufs).zip(&mut c_args) {
+            *c = decimal(*arg, buf);
+        }
+        let c_args = c_args.get(..args.len()).unwrap_or(&[]);
+        // SAFETY: precondition 1: with validation, `name` is an exported function and every
+        // import is linked (checked above); without it, `new_trusted`'s caller promised both.
+        // Precondition 2: no view is live (checked above), and `&mut self` keeps the embedder
+        // off `self.memory` during the call.
+        match unsafe { self.raw.call(c_name, c_args) } {
+            Ok(slot) => Ok(has_result.then_some(slot)),
+            Err(RawCallError::Exit) => Err(CallError::Exit),
+            Err(RawCallError::Failed(m)) => Err(CallError::Trap(Message::from_cstr(m))),
+        }
+    }
+
+    /// Calls `_start` with `argv` as the arguments that wasm3's own WASI serves (`args_get`);
+    /// with [`link_wasm3_wasi`](Self::link_wasm3_wasi) only.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call); after [`CallError::Exit`], the status is
+    /// [`wasm3_exit_code`](Self::wasm3_exit_code).
+    #[cfg(feature = "wasm3-wasi")]
+    pub fn call_start_wasm3_wasi(&mut self, argv: &[&CStr]) -> Result<(), CallError> {
+        self.check_callable("_start")?;
+        if argv.len() > crate::glue::MAX_SLOTS {
+            return Err(CallError::BadArgument);
+        }
+        // SAFETY: as in `call`: checked export, linked imports and no live view just above.
+        match unsafe { self.raw.call(c"_start", argv) } {
+            Ok(_) => Ok(()),
+            Err(RawCallError::Exit) => Err(CallError::Exit),
+            Err(RawCallError::Failed(m)) => Err(CallError::Trap(Message::from_cstr(m))),
+        }
+    }
+
+    /// The status that wasm3's own WASI `proc_exit` received.
+    #[cfg(feature = "wasm3-wasi")]
+    pub fn wasm3_exit_code(&self) -> i32 {
+        self.raw.wasm3_exit_code()
+    }
+
+    /// Checks that `name` may be called now; returns whether it has a result.
+    fn check_callable(&self, name: &str) -> Result<bool, CallError> {
+        if self.memory.borrows().has_outstanding_borrows() {
+            return Err(CallError::MemoryBorrowed);
+        }
+        #[cfg(feature = "validate")]
+        {
+            let export = self
+                .info
+                .exported_function(name)
+                .ok_or(CallError::NotExported)?;
+            if let Some((module, import)) = self.unlinked_imports().next() {
+                return Err(CallError::Unlinked(Message::new(&[
+                    module.as_bytes(),
+                    b".",
+                    import.as_bytes(),
+                ])));
+            }
+            Ok(export.results > 0)
+        }
+        #[cfg(not(feature = "validate"))]
+        {
+            let _ = name;
+            Ok(true)
+        }
+    }
+
+    /// Caps the guest memory at `pages` pages of 64 KiB: `memory.grow` beyond returns -1.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Trap`] when the memory is already larger.
+    pub fn limit_memory_pages(&mut self, pages: u32) -> Result<(), CallError> {
+        self.raw
+            .limit_pages(pages)
+            .map_err(|m| CallError::Trap(Message::from_cstr(m)))
+    }
+
+    /// The guest memory, for the embedder to read and write between calls.
+    pub fn memory(&self) -> &Wasm3Memory {
+        &self.memory
+    }
+
+    /// The host context.
+    pub fn context(&mut self) -> &mut C {
+        // SAFETY: `ctx` came from a `&'m mut C` that the runtime holds for `'m`; host functions
+        // use it only during `call`, which needs `&mut self`, so this is the only live borrow.
+        unsafe { self.ctx.as_mut() }
+    }
+}
+
+impl<C> fmt::Debug for Runtime<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("memory", &self.memory)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `bytes` with a NUL appended, in `buf`.
+fn to_cstr<'b>(bytes: &[u8], buf: &'b mut [u8]) -> Result<&'b CStr, CallError> {
+    let room = buf.get_mut(..bytes.len()).ok_or(CallError::BadArgument)?;
+    room.copy_from_slice(bytes);
+    let with_nul = buf
+        .get(..bytes.len().saturating_add(1))
+        .ok_or(CallError::BadArgument)?;
+    CStr::from_bytes_with_nul(with_nul).map_err(|_| CallError::BadArgument)
+}
+
+/// `n` in decimal, NUL-terminated, in `buf` (24 bytes hold any `u64`).
+fn decimal(mut n: u64, buf: &mut [u8; 24]) -> &CStr {
+    let mut digits = [0u8; 20];
+    let mut count = 0usize;
+    loop {
+        let d = u8::try_from(n % 10).unwrap_or(0);
+        if let Some(slot) = digits.get_mut(count) {
+            *slot = b'0'.saturating_add(d);
+        }
+        count = count.saturating_add(1);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (dst, src) in buf.iter_mut().zip(digits.get(..count).unwrap_or(&[]).iter().rev()) {
+        *dst = *src;
+    }
+    if let Some(end) = buf.get_mut(count) {
+        *end = 0;
+    }
+    CStr::from_bytes_until_nul(buf).unwrap_or(c"0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_strings() {
+        let mut b = [0u8; 24];
+        assert_eq!(decimal(0, &mut b), c"0");
+        assert_eq!(decimal(42, &mut b), c"42");
+        assert_eq!(decimal(u64::MAX, &mut b), c"18446744073709551615");
+    }
+
+    #[test]
+    fn messages_are_truncated_not_panicking() {
+        let long = [b'x'; 300];
+        assert_eq!(Message::new(&[&long]).as_str().len(), MESSAGE_LEN);
+        assert_eq!(Message::new(&[b"a", b".", b"b"]).as_str(), "a.b");
+    }
+}
