@@ -6,12 +6,15 @@
 //! cargo xtask miri            only the Miri runs
 //! cargo xtask no-panic        only the no-panic link of the core, with its .text size
 //! cargo xtask guests          rebuild the example guests from their sources
-//! cargo xtask bench [--quick] the wasm3 WASI benchmark
+//! cargo xtask firmware        build, run and measure the Cortex-M firmware under QEMU
+//! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
 //! ```
 
 #![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
 
+mod bench;
 mod checks;
+mod firmware;
 mod util;
 mod wasm3;
 
@@ -31,7 +34,8 @@ fn main() -> ExitCode {
         "miri" => checks::miri(),
         "no-panic" => checks::no_panic(),
         "guests" => wasm3::guests(rest),
-        "bench" => wasm3::bench(rest),
+        "firmware" => firmware::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -47,4 +51,5 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <demo|test|miri|no-panic|guests|bench [--quick]>";
+const USAGE: &str =
+    "usage: cargo xtask <demo|test|miri|no-panic|guests|firmware|bench [--quick]>";

@@ -65,7 +65,12 @@ impl WasiHost for StdHost {
         // One `writev` per guest call, unbuffered: the guest buffers (or not) itself, and its
         // output interleaves with the host's as it would natively.
         let written = match stream {
-            Stdio::Stdout => std::io::stdout().lock().write_vectored(&slices)?,
+            Stdio::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let n = out.write_vectored(&slices)?;
+                out.flush()?;
+                n
+            }
             Stdio::Stderr => std::io::stderr().lock().write_vectored(&slices)?,
             Stdio::Stdin => return Err(Errno::Badf),
         };
