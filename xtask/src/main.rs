@@ -5,6 +5,7 @@
 //! cargo xtask test            every proof obligation: what CI runs
 //! cargo xtask miri            only the Miri runs
 //! cargo xtask no-panic        only the no-panic link of the core, with its .text size
+//! cargo xtask cross           only the core's bare-metal builds, every feature set
 //! cargo xtask guests          rebuild the example guests from their sources
 //! cargo xtask firmware        build, run and measure the Cortex-M firmware under QEMU
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         "test" => checks::all(),
         "miri" => checks::miri(),
         "no-panic" => checks::no_panic(),
+        "cross" => checks::cross(),
         "guests" => wasm3::guests(rest),
         "firmware" => firmware::run(rest),
         "bench" => bench::run(rest),
@@ -52,4 +54,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|guests|firmware|bench [--quick]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]>";
