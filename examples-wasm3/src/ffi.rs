@@ -199,11 +199,7 @@ impl<'m> RawRuntime<'m> {
     /// # Errors
     ///
     /// [`RawCallError::Exit`] when the guest exits, else wasm3's message.
-    pub(crate) unsafe fn call(
-        &mut self,
-        name: &CStr,
-        args: &[&CStr],
-    ) -> Result<u64, RawCallError> {
+    pub(crate) unsafe fn call(&mut self, name: &CStr, args: &[&CStr]) -> Result<u64, RawCallError> {
         let mut function: m3::IM3Function = ptr::null_mut();
         // SAFETY: the runtime is live; `name` is NUL-terminated; wasm3 writes the function
         // found to `function`. Compiling it is safe by `load`'s precondition 1.
@@ -362,7 +358,9 @@ pub unsafe fn dispatch<C>(
     body: impl FnOnce(&mut C, &Wasm3Memory, &[u64]) -> Result<Option<u64>, Trap>,
 ) -> *const c_void {
     let Some(rt) = NonNull::new(rt) else {
-        return trap_pointer(Trap::Message(c"[trap] host function called without a runtime"));
+        return trap_pointer(Trap::Message(
+            c"[trap] host function called without a runtime",
+        ));
     };
     let count = arg_slots.min(MAX_SLOTS);
     let mut args = [0u64; MAX_SLOTS];
@@ -449,4 +447,30 @@ pub(crate) fn cpu_time_res_ns(process: bool) -> Option<u64> {
     let secs = u64::try_from(ts.tv_sec).ok()?;
     let nanos = u64::try_from(ts.tv_nsec).ok()?;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// `writev(fd, bufs)` on a standard stream, retried on `EINTR`; at most 16 buffers.
+#[cfg(feature = "std")]
+pub(crate) fn writev(fd: i32, bufs: &[&[u8]]) -> std::io::Result<usize> {
+    let mut iov = [libc::iovec {
+        iov_base: ptr::null_mut(),
+        iov_len: 0,
+    }; 16];
+    for (dst, src) in iov.iter_mut().zip(bufs) {
+        dst.iov_base = src.as_ptr().cast_mut().cast();
+        dst.iov_len = src.len();
+    }
+    let count = i32::try_from(bufs.len().min(iov.len())).unwrap_or(0);
+    loop {
+        // SAFETY: the first `count` entries of `iov` describe live, readable slices of
+        // `bufs`, which outlive the call; `writev` only reads them.
+        let n = unsafe { libc::writev(fd, iov.as_ptr(), count) };
+        if let Ok(n) = usize::try_from(n) {
+            return Ok(n);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
 }

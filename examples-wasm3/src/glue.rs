@@ -232,7 +232,10 @@ impl Sig {
     /// long for wasm3's slots.
     pub const fn finish(self) -> Self {
         let s = self.push(b')');
-        assert!(!s.overflow && s.slots <= MAX_SLOTS, "host function has too many parameters");
+        assert!(
+            !s.overflow && s.slots <= MAX_SLOTS,
+            "host function has too many parameters"
+        );
         s
     }
 
@@ -321,7 +324,13 @@ impl<C> Copy for HostFunc<C> {}
 
 impl<C> core::fmt::Debug for HostFunc<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}.{} {:?}", self.module(), self.name(), self.signature())
+        write!(
+            f,
+            "{}.{} {:?}",
+            self.module(),
+            self.name(),
+            self.signature()
+        )
     }
 }
 
@@ -331,11 +340,11 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 /// ```text
 /// host_fn!(<Context> "module" "name" => path::to::function(Arg1, Arg2, ...) -> Ret)
 /// host_fn!(<C: Bound1, Bound2> "module" "name" => path::to::function(Arg1, ...) -> Ret)
-/// host_fn!(<Context> "module" "name" => const(Arg1, Arg2, ...) -> Ret = value)
+/// host_fn!(<Context or C: Bounds> "module" "name" => const(Arg1, Arg2, ...) -> Ret = value)
 /// ```
 ///
 /// `Context` is the context type of the [`Runtime`](crate::Runtime); inside a generic function,
-/// name its type parameter and repeat its bounds (`<C: HasWasi>`).
+/// name its type parameter and repeat its bounds, at least one (`<C: HasWasi>`).
 /// The function is called as `function(ctx: &mut C, mem: &Wasm3Memory, arg1, arg2, ...)`;
 /// each argument type implements [`WasmArg`] (`u32 i32 u64 i64 f32 f64`, `GuestPtr<T>`, and
 /// `GuestPtr<[T]>`/`GuestPtr<str>`, which take two slots), and `Ret` implements [`WasmRet`]
@@ -364,86 +373,63 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 /// ```
 #[macro_export]
 macro_rules! host_fn {
-    (<$ctx:ty $(: $($bound:path),+)?> $module:literal $name:literal => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {{
+    (<$c:ident : $($bound:path),+> $module:literal $name:literal => $($rest:tt)*) => {
+        $crate::host_fn!(@parse [<$c: $($bound+)+>] [$c] [::<$c>] [$c] $module $name => $($rest)*)
+    };
+    (<$ctx:ty> $module:literal $name:literal => $($rest:tt)*) => {
+        $crate::host_fn!(@parse [] [$ctx] [] [$ctx] $module $name => $($rest)*)
+    };
+    (@parse [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
+        => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {
+        $crate::host_fn!(@glue [$($gen)*] [$inner] [$($turbofish)*] [$outer] $module $name ($($arg),*) -> $ret;
+            |_ctx: &mut $inner, _mem: &$crate::Wasm3Memory, _slots: &[u64]| {
+                let r: $ret = $value;
+                $crate::glue::WasmRet::into_slot(r)
+            })
+    };
+    (@parse [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
+        => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {
+        $crate::host_fn!(@glue [$($gen)*] [$inner] [$($turbofish)*] [$outer] $module $name ($($arg),*) -> $ret;
+            |ctx: &mut $inner, mem: &$crate::Wasm3Memory, slots: &[u64]| {
+                let mut rest = slots;
+                let r: $ret = $($f)::+(ctx, mem, $({
+                    let n = <$arg as $crate::glue::WasmArg<'_>>::SIG.len();
+                    let (now, later) = rest.split_at(n.min(rest.len()));
+                    rest = later;
+                    <$arg as $crate::glue::WasmArg<'_>>::from_slots(mem, now)
+                }),*);
+                $crate::glue::WasmRet::into_slot(r)
+            })
+    };
+    (@glue [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
+        ($($arg:ty),*) -> $ret:ty; $body:expr) => {{
         const SIG: $crate::glue::Sig = $crate::glue::Sig::new(<$ret as $crate::glue::WasmRet>::SIG)
             $( .arg(<$arg as $crate::glue::WasmArg<'_>>::SIG) )*
             .finish();
         #[allow(unused_mut, unused_variables, unused_assignments)]
-        unsafe extern "C" fn glue<C $(: $($bound+)+)?>(
+        unsafe extern "C" fn glue $($gen)* (
             rt: $crate::__m3::IM3Runtime,
             sp: *mut u64,
             _mem: *mut ::core::ffi::c_void,
             cookie: *mut ::core::ffi::c_void,
         ) -> *const ::core::ffi::c_void {
             // SAFETY: wasm3 calls this function only as linked by `Runtime::link` from the
-            // `HostFunc<C>` built below: `rt` is that runtime, paused in this call; `sp` has
-            // the slots of `SIG`, which wasm3 checked against the import's type when linking;
-            // `cookie` is the runtime's `*mut C` (dispatch's preconditions 1–3).
+            // `HostFunc` built below: `rt` is that runtime, paused in this call; `sp` has the
+            // slots of `SIG`, which wasm3 checked against the import's type when linking;
+            // `cookie` is the runtime's pointer to its context (dispatch's preconditions 1–3).
             unsafe {
-                $crate::__dispatch::<C>(
-                    rt,
-                    sp,
-                    cookie,
-                    SIG.slots(),
-                    SIG.has_result(),
-                    |ctx: &mut C, mem: &$crate::Wasm3Memory, slots: &[u64]| {
-                        let mut rest = slots;
-                        let r: $ret = $($f)::+(ctx, mem, $({
-                            let n = <$arg as $crate::glue::WasmArg<'_>>::SIG.len();
-                            let (now, later) = rest.split_at(n.min(rest.len()));
-                            rest = later;
-                            <$arg as $crate::glue::WasmArg<'_>>::from_slots(mem, now)
-                        }),*);
-                        $crate::glue::WasmRet::into_slot(r)
-                    },
-                )
+                $crate::__dispatch::<$inner>(rt, sp, cookie, SIG.slots(), SIG.has_result(), $body)
             }
         }
-        // SAFETY: `glue` reads its cookie as `*mut C` and `SIG.slots()` slots, and writes slot
-        // 0 only if `SIG.has_result()` (it passes exactly these to `dispatch`); the names are
-        // NUL-terminated by `concat!`.
+        // SAFETY: `glue` reads its cookie as a pointer to the context type of the `HostFunc`
+        // and `SIG.slots()` slots, and writes slot 0 only if `SIG.has_result()` (it passes
+        // exactly these to `dispatch`); the names are NUL-terminated by `concat!`.
         unsafe {
-            $crate::HostFunc::<$ctx>::__new(
+            $crate::HostFunc::<$outer>::__new(
                 ::core::concat!($module, "\0"),
                 ::core::concat!($name, "\0"),
                 SIG,
-                glue::<$ctx>,
-            )
-        }
-    }};
-    (<$ctx:ty $(: $($bound:path),+)?> $module:literal $name:literal => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {{
-        const SIG: $crate::glue::Sig = $crate::glue::Sig::new(<$ret as $crate::glue::WasmRet>::SIG)
-            $( .arg(<$arg as $crate::glue::WasmArg<'_>>::SIG) )*
-            .finish();
-        #[allow(unused_mut, unused_variables, unused_assignments)]
-        unsafe extern "C" fn glue<C $(: $($bound+)+)?>(
-            rt: $crate::__m3::IM3Runtime,
-            sp: *mut u64,
-            _mem: *mut ::core::ffi::c_void,
-            cookie: *mut ::core::ffi::c_void,
-        ) -> *const ::core::ffi::c_void {
-            // SAFETY: as in the first form of `host_fn!`.
-            unsafe {
-                $crate::__dispatch::<C>(
-                    rt,
-                    sp,
-                    cookie,
-                    SIG.slots(),
-                    SIG.has_result(),
-                    |_: &mut C, _: &$crate::Wasm3Memory, _: &[u64]| {
-                        let r: $ret = $value;
-                        $crate::glue::WasmRet::into_slot(r)
-                    },
-                )
-            }
-        }
-        // SAFETY: as in the first form of `host_fn!`.
-        unsafe {
-            $crate::HostFunc::<$ctx>::__new(
-                ::core::concat!($module, "\0"),
-                ::core::concat!($name, "\0"),
-                SIG,
-                glue::<$ctx>,
+                glue $($turbofish)*,
             )
         }
     }};

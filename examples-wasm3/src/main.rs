@@ -72,7 +72,9 @@ fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure>
                 break;
             }
             Some("--env") => {
-                let kv = it.next().ok_or_else(|| fail(EX_USAGE, "--env needs KEY=VALUE"))?;
+                let kv = it
+                    .next()
+                    .ok_or_else(|| fail(EX_USAGE, "--env needs KEY=VALUE"))?;
                 let bytes = StdHost::os_bytes(kv);
                 match bytes.iter().position(|&b| b == b'=') {
                     Some(i) if i > 0 && !bytes.contains(&0) => opts.env.push(bytes),
@@ -80,7 +82,9 @@ fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure>
                 }
             }
             Some("--stack") => {
-                let n = it.next().and_then(|s| s.to_str().and_then(|s| s.parse::<u32>().ok()));
+                let n = it
+                    .next()
+                    .and_then(|s| s.to_str().and_then(|s| s.parse::<u32>().ok()));
                 opts.stack = n
                     .filter(|n| *n >= 4096)
                     .ok_or_else(|| fail(EX_USAGE, "--stack needs a number of bytes >= 4096"))?;
@@ -118,9 +122,8 @@ fn check(paths: Vec<OsString>) -> Result<u8, Failure> {
     }
     for path in &paths {
         let wasm = read_module(path)?;
-        let info = guestmem_wasm3::validate(&wasm).map_err(|e| {
-            fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display()))
-        })?;
+        let info = guestmem_wasm3::validate(&wasm)
+            .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display())))?;
         let imports: Vec<String> = info
             .imports
             .iter()
@@ -130,8 +133,16 @@ fn check(paths: Vec<OsString>) -> Result<u8, Failure> {
         println!(
             "{}: ok for wasm3 0.4.7; imports: {}; exports: {}",
             Path::new(path).display(),
-            if imports.is_empty() { "-".to_string() } else { imports.join(" ") },
-            if exports.is_empty() { "-".to_string() } else { exports.join(" ") },
+            if imports.is_empty() {
+                "-".to_string()
+            } else {
+                imports.join(" ")
+            },
+            if exports.is_empty() {
+                "-".to_string()
+            } else {
+                exports.join(" ")
+            },
         );
     }
     Ok(0)
@@ -151,7 +162,8 @@ fn run(opts: Options) -> Result<u8, Failure> {
         .map_err(|_| fail(EX_USAGE, "an argument contains a NUL byte"))?;
 
     let mut ctx = WasiCtx::new(StdHost::new(args, opts.env));
-    let mut rt = Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| fail(EX_DATAERR, e.to_string()))?;
+    let mut rt =
+        Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| fail(EX_DATAERR, e.to_string()))?;
     let link = |e: guestmem_wasm3::LinkError| fail(EX_DATAERR, e.to_string());
     if opts.wasi == WasiImpl::Wasm3 {
         rt.link_wasm3_wasi().map_err(link)?;

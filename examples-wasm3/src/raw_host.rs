@@ -81,7 +81,7 @@ fn print<'a, C: HasWasi>(ctx: &mut C, _mem: &'a Wasm3Memory, text: GuestPtr<'a, 
 }
 
 /// `sum_points(points, n, out)`: the sum of an array of points, into `*out`.
-fn sum_points<'a, C>(
+fn sum_points<'a, C: HasWasi>(
     _ctx: &mut C,
     _mem: &'a Wasm3Memory,
     points: GuestPtr<'a, [Point]>,
@@ -100,7 +100,7 @@ fn sum_points<'a, C>(
 
 /// `shape_area(shape, out)`: the area of a shape into `*out`; `EINVAL` for an unknown kind or
 /// flag bit.
-fn shape_area<'a, C>(
+fn shape_area<'a, C: HasWasi>(
     _ctx: &mut C,
     _mem: &'a Wasm3Memory,
     shape: GuestPtr<'a, Shape>,
@@ -121,7 +121,7 @@ fn shape_area<'a, C>(
 /// `upper(text, text_len, out, out_cap, out_len)`: `text` in upper case into `out`, its length
 /// into `*out_len`. `EOVERFLOW` (and the needed length in `*out_len`) when `out` is too small;
 /// `EFAULT` when `out` overlaps `text`.
-fn upper<'a, C>(
+fn upper<'a, C: HasWasi>(
     _ctx: &mut C,
     _mem: &'a Wasm3Memory,
     text: GuestPtr<'a, str>,
@@ -148,8 +148,8 @@ fn upper<'a, C>(
 pub fn functions<C: HasWasi>() -> [HostFunc<C>; 4] {
     [
         host_fn!(<C: HasWasi> "env" "print" => print(GuestPtr<'_, str>) -> i32),
-        host_fn!(<C> "env" "sum_points" => sum_points(GuestPtr<'_, [Point]>, GuestPtr<'_, Point>) -> i32),
-        host_fn!(<C> "env" "shape_area" => shape_area(GuestPtr<'_, Shape>, GuestPtr<'_, u64>) -> i32),
-        host_fn!(<C> "env" "upper" => upper(GuestPtr<'_, str>, GuestPtr<'_, [u8]>, GuestPtr<'_, u32>) -> i32),
+        host_fn!(<C: HasWasi> "env" "sum_points" => sum_points(GuestPtr<'_, [Point]>, GuestPtr<'_, Point>) -> i32),
+        host_fn!(<C: HasWasi> "env" "shape_area" => shape_area(GuestPtr<'_, Shape>, GuestPtr<'_, u64>) -> i32),
+        host_fn!(<C: HasWasi> "env" "upper" => upper(GuestPtr<'_, str>, GuestPtr<'_, [u8]>, GuestPtr<'_, u32>) -> i32),
     ]
 }

@@ -15,7 +15,7 @@ use crate::{HostFunc, Wasm3Memory};
 use crate::validate::{ModuleInfo, ValidationError};
 
 /// The longest message kept from wasm3 or a host function.
-const MESSAGE_LEN: usize = 120;
+const MESSAGE_LEN: usize = 100;
 
 /// The WASI functions that wasm3 0.4.7's `m3_LinkWASI` provides.
 #[cfg(feature = "wasm3-wasi")]
@@ -44,7 +44,7 @@ const WASM3_WASI_FUNCTIONS: [&str; 18] = [
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Message {
     buf: [u8; MESSAGE_LEN],
-    len: usize,
+    len: u8,
 }
 
 impl Message {
@@ -55,7 +55,7 @@ impl Message {
         };
         for part in parts {
             for &b in *part {
-                if let Some(slot) = m.buf.get_mut(m.len) {
+                if let Some(slot) = m.buf.get_mut(usize::from(m.len)) {
                     *slot = b;
                     m.len = m.len.saturating_add(1);
                 }
@@ -70,11 +70,12 @@ impl Message {
 
     /// The text (lossy: invalid UTF-8 is cut off).
     pub fn as_str(&self) -> &str {
-        let bytes = self.buf.get(..self.len).unwrap_or(&[]);
+        let bytes = self.buf.get(..usize::from(self.len)).unwrap_or(&[]);
         match core::str::from_utf8(bytes) {
             Ok(s) => s,
-            Err(e) => core::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or(&[]))
-                .unwrap_or(""),
+            Err(e) => {
+                core::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or("")
+            }
         }
     }
 }
@@ -120,7 +121,7 @@ pub struct LinkError {
     /// `module.name` of the function.
     pub import: Message,
     /// wasm3's reason, e.g. `function signature mismatch`.
-    pub reason: Message,
+    pub reason: &'static str,
 }
 
 impl fmt::Display for LinkError {
@@ -274,7 +275,7 @@ impl<'m, C> Runtime<'m, C> {
             Err(e) if e == c"function lookup failed" => Ok(false),
             Err(e) => Err(LinkError {
                 import: Message::new(&[f.module().as_bytes(), b".", f.name().as_bytes()]),
-                reason: Message::from_cstr(e),
+                reason: e.to_str().unwrap_or("?"),
             }),
         }
     }
@@ -298,7 +299,7 @@ impl<'m, C> Runtime<'m, C> {
     pub fn link_wasm3_wasi(&mut self) -> Result<(), LinkError> {
         self.raw.link_wasm3_wasi().map_err(|e| LinkError {
             import: Message::new(&[b"wasi_snapshot_preview1"]),
-            reason: Message::from_cstr(e),
+            reason: e.to_str().unwrap_or("?"),
         })?;
         for name in WASM3_WASI_FUNCTIONS {
             self.mark_linked(crate::wasi::MODULE, name);
@@ -478,7 +479,10 @@ fn decimal(mut n: u64, buf: &mut [u8; 24]) -> &CStr {
             break;
         }
     }
-    for (dst, src) in buf.iter_mut().zip(digits.get(..count).unwrap_or(&[]).iter().rev()) {
+    for (dst, src) in buf
+        .iter_mut()
+        .zip(digits.get(..count).unwrap_or(&[]).iter().rev())
+    {
         *dst = *src;
     }
     if let Some(end) = buf.get_mut(count) {

@@ -89,15 +89,18 @@ impl core::error::Error for ValidationError {}
 /// The feature a `wasmparser` message is about, if it is one wasm3 lacks.
 fn feature_of(message: &str) -> Option<&'static str> {
     const FEATURES: [(&str, &str); 12] = [
+        ("data count", "bulk-memory (data count section)"),
         ("bulk memory", "bulk-memory"),
         ("bulk-memory", "bulk-memory"),
-        ("data count", "bulk-memory (data count section)"),
         ("reference types", "reference-types"),
         ("reference-types", "reference-types"),
         ("multi-value", "multi-value"),
         ("multiple values", "multi-value"),
         ("SIMD", "simd"),
-        ("zero byte expected", "padded LEB table index (call_indirect-overlong)"),
+        (
+            "zero byte expected",
+            "padded LEB table index (call_indirect-overlong)",
+        ),
         ("tail call", "tail-call"),
         ("threads", "threads"),
         ("multi-memory", "multi-memory"),
@@ -106,7 +109,11 @@ fn feature_of(message: &str) -> Option<&'static str> {
         .iter()
         .find(|(needle, _)| message.contains(needle))
         .map(|(_, feature)| *feature)
-        .or_else(|| message.contains("support is not enabled").then_some("a post-MVP proposal"))
+        .or_else(|| {
+            message
+                .contains("support is not enabled")
+                .then_some("a post-MVP proposal")
+        })
 }
 
 fn parser_error(e: &BinaryReaderError) -> ValidationError {

@@ -1,6 +1,6 @@
 //! The WASI preview1 host functions, and the table that links them.
 
-use guestmem::{GuestPtr, GuestSlice};
+use guestmem::GuestPtr;
 
 use super::{
     ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiCtx, WasiHost, RIGHT_FD_READ,
@@ -55,36 +55,18 @@ fn write_iovecs<'a, H: WasiHost>(
         return Err(Errno::Badf);
     }
     nwritten.write(0)?;
-    check_iovecs(iovs)?;
+    let many = usize::try_from(iovs.len()).map_or(true, |n| n > WRITE_BATCH);
+    if many {
+        // More than one batch: check them all first, so that a bad one writes nothing.
+        check_iovecs(iovs)?;
+    }
     let mut total: u32 = 0;
-    let mut elements = iovs.iter();
-    loop {
-        // Lend up to WRITE_BATCH buffers at once, then write them with one host call.
-        let mut views: heapless::Vec<GuestSlice<'a, u8>, WRITE_BATCH> = heapless::Vec::new();
-        let mut wanted: usize = 0;
-        for iov in elements.by_ref() {
-            let iov = iov?.read()?;
-            if iov.buf_len == 0 {
-                continue;
-            }
-            let view = iov.buf.as_array(iov.buf_len).as_slice()?;
-            wanted = wanted.saturating_add(view.len());
-            if views.push(view).is_err() {
-                break; // unreachable: the loop stops when the batch is full
-            }
-            if views.is_full() {
-                break;
-            }
-        }
-        if views.is_empty() {
-            break;
-        }
-        let mut bufs: [&[u8]; WRITE_BATCH] = [&[]; WRITE_BATCH];
-        for (buf, view) in bufs.iter_mut().zip(&views) {
-            *buf = view;
-        }
-        let bufs = bufs.get(..views.len()).unwrap_or(&[]);
-        let written = wasi.host.write(stream, bufs)?;
+    let mut next: u32 = 0;
+    while next < iovs.len() {
+        let count = (iovs.len().wrapping_sub(next)).min(to_u32(WRITE_BATCH)?);
+        let first = iovs.get(next).ok_or(Errno::Fault)?;
+        next = next.saturating_add(count);
+        let (written, wanted) = write_batch(&mut wasi.host, stream, first.as_array(count))?;
         total = total.checked_add(to_u32(written)?).ok_or(Errno::Overflow)?;
         if written < wanted {
             break; // a short write ends the call, as writev's does
@@ -92,6 +74,80 @@ fn write_iovecs<'a, H: WasiHost>(
     }
     nwritten.write(total)?;
     Ok(())
+}
+
+/// Writes the buffers of the iovecs `batch` (at most [`WRITE_BATCH`]) with one host call.
+/// Returns bytes written and bytes wanted.
+fn write_batch<'a, H: WasiHost>(
+    host: &mut H,
+    stream: Stdio,
+    batch: GuestPtr<'a, [Iovec<'a>]>,
+) -> Result<(usize, usize), Errno> {
+    // Fast path: the iovecs as a zero-copy view of `u32` pairs (buf, len), where the host
+    // lays `u32`s out as the guest does.
+    #[cfg(target_endian = "little")]
+    {
+        let words = GuestPtr::<u32>::new(batch.mem(), batch.offset_base())
+            .as_array(batch.len().saturating_mul(2));
+        match words.as_slice() {
+            Ok(view) => {
+                let pairs = view.chunks_exact(2).map(|p| match p {
+                    [buf, len] => (*buf, *len),
+                    _ => (0, 0),
+                });
+                return write_buffers(host, stream, batch, pairs);
+            }
+            // The guest offset is fine but the host address is not aligned for `u32`: copy.
+            Err(guestmem::GuestError::PtrNotAligned(..)) if batch.offset_base() % 4 == 0 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let iovecs: heapless::Vec<Iovec<'a>, WRITE_BATCH> = batch.to_heapless()?;
+    write_buffers(
+        host,
+        stream,
+        batch,
+        iovecs.iter().map(|iov| (iov.buf.offset(), iov.buf_len)),
+    )
+}
+
+/// Writes the guest buffers `(offset, len)` through one view of the guest memory that covers
+/// them all (bounds checked once).
+fn write_buffers<'a, H: WasiHost>(
+    host: &mut H,
+    stream: Stdio,
+    batch: GuestPtr<'a, [Iovec<'a>]>,
+    buffers: impl Iterator<Item = (u32, u32)> + Clone,
+) -> Result<(usize, usize), Errno> {
+    // The smallest range that holds every buffer; it lies in memory iff they all do.
+    let (mut lo, mut hi) = (u32::MAX, 0u32);
+    for (start, len) in buffers.clone().filter(|(_, len)| *len > 0) {
+        let end = start.checked_add(len).ok_or(Errno::Fault)?;
+        lo = lo.min(start);
+        hi = hi.max(end);
+    }
+    if hi == 0 {
+        return Ok((0, 0));
+    }
+    let cover = GuestPtr::<[u8]>::new(batch.mem(), (lo, hi.wrapping_sub(lo)));
+    let view = cover.as_slice()?;
+    let mut bufs: [&[u8]; WRITE_BATCH] = [&[]; WRITE_BATCH];
+    let mut wanted: usize = 0;
+    let mut used: usize = 0;
+    for (buf, (start, len)) in bufs.iter_mut().zip(buffers) {
+        let from = usize::try_from(start.wrapping_sub(lo)).map_err(|_| Errno::Fault)?;
+        let len = usize::try_from(len).map_err(|_| Errno::Fault)?;
+        if len > 0 {
+            *buf = view
+                .get(from..from.saturating_add(len))
+                .ok_or(Errno::Fault)?;
+        }
+        wanted = wanted.saturating_add(len);
+        used = used.saturating_add(1);
+    }
+    let bufs = bufs.get(..used).unwrap_or(&[]);
+    let written = host.write(stream, bufs)?;
+    Ok((written, wanted))
 }
 
 fn fd_read<'a, C: HasWasi>(
@@ -132,7 +188,10 @@ fn read_iovecs<'a, H: WasiHost>(
 }
 
 /// The sizes `*_sizes_get` report: count, and bytes with a NUL after each string.
-fn string_sizes<'h>(count: usize, get: impl Fn(usize) -> Option<&'h [u8]>) -> Result<(u32, u32), Errno> {
+fn string_sizes<'h>(
+    count: usize,
+    get: impl Fn(usize) -> Option<&'h [u8]>,
+) -> Result<(u32, u32), Errno> {
     let mut bytes: u32 = 0;
     for i in 0..count {
         let len = to_u32(get(i).ok_or(Errno::Io)?.len())?;
@@ -178,11 +237,13 @@ fn args_sizes_get<'a, C: HasWasi>(
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
     let host = &ctx.wasi().host;
-    errno(string_sizes(host.arg_count(), |i| host.arg(i)).and_then(|(n, bytes)| {
-        argc.write(n)?;
-        buf_size.write(bytes)?;
-        Ok(())
-    }))
+    errno(
+        string_sizes(host.arg_count(), |i| host.arg(i)).and_then(|(n, bytes)| {
+            argc.write(n)?;
+            buf_size.write(bytes)?;
+            Ok(())
+        }),
+    )
 }
 
 fn args_get<'a, C: HasWasi>(
@@ -202,11 +263,13 @@ fn environ_sizes_get<'a, C: HasWasi>(
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
     let host = &ctx.wasi().host;
-    errno(string_sizes(host.env_count(), |i| host.env(i)).and_then(|(n, bytes)| {
-        count.write(n)?;
-        buf_size.write(bytes)?;
-        Ok(())
-    }))
+    errno(
+        string_sizes(host.env_count(), |i| host.env(i)).and_then(|(n, bytes)| {
+            count.write(n)?;
+            buf_size.write(bytes)?;
+            Ok(())
+        }),
+    )
 }
 
 fn environ_get<'a, C: HasWasi>(
@@ -315,7 +378,11 @@ fn clock_time_get<'a, C: HasWasi>(
     })())
 }
 
-fn random_get<'a, C: HasWasi>(ctx: &mut C, _mem: &'a Wasm3Memory, buf: GuestPtr<'a, [u8]>) -> Errno {
+fn random_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a Wasm3Memory,
+    buf: GuestPtr<'a, [u8]>,
+) -> Errno {
     errno((|| {
         let mut view = buf.as_slice_mut()?;
         ctx.wasi().host.random(&mut view)
@@ -355,35 +422,35 @@ pub fn functions<C: HasWasi>() -> [HostFunc<C>; 46] {
         host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "sched_yield" => sched_yield() -> Errno),
         host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "proc_exit" => proc_exit(u32) -> Result<(), Trap>),
         // Everything else in preview1: ENOSYS.
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_advise" => const(u32, u64, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_allocate" => const(u32, u64, u64) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_datasync" => const(u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_fdstat_set_flags" => const(u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_fdstat_set_rights" => const(u32, u64, u64) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_filestat_get" => const(u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_filestat_set_size" => const(u32, u64) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_filestat_set_times" => const(u32, u64, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_pread" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_pwrite" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_readdir" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_renumber" => const(u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_sync" => const(u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "fd_tell" => const(u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_create_directory" => const(u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_filestat_get" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_filestat_set_times" => const(u32, u32, u32, u32, u64, u64, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_link" => const(u32, u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_open" => const(u32, u32, u32, u32, u32, u64, u64, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_readlink" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_remove_directory" => const(u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_rename" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_symlink" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "path_unlink_file" => const(u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "poll_oneoff" => const(u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "proc_raise" => const(u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "sock_accept" => const(u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "sock_recv" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "sock_send" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
-        host_fn!(<C> "wasi_snapshot_preview1" "sock_shutdown" => const(u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_advise" => const(u32, u64, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_allocate" => const(u32, u64, u64) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_datasync" => const(u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_fdstat_set_flags" => const(u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_fdstat_set_rights" => const(u32, u64, u64) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_filestat_get" => const(u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_filestat_set_size" => const(u32, u64) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_filestat_set_times" => const(u32, u64, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_pread" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_pwrite" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_readdir" => const(u32, u32, u32, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_renumber" => const(u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_sync" => const(u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "fd_tell" => const(u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_create_directory" => const(u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_filestat_get" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_filestat_set_times" => const(u32, u32, u32, u32, u64, u64, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_link" => const(u32, u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_open" => const(u32, u32, u32, u32, u32, u64, u64, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_readlink" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_remove_directory" => const(u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_rename" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_symlink" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "path_unlink_file" => const(u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "poll_oneoff" => const(u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "proc_raise" => const(u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "sock_accept" => const(u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "sock_recv" => const(u32, u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "sock_send" => const(u32, u32, u32, u32, u32) -> Errno = Errno::Nosys),
+        host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "sock_shutdown" => const(u32, u32) -> Errno = Errno::Nosys),
     ]
 }

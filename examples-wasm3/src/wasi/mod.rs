@@ -1,5 +1,5 @@
 //! A WASI preview1 subset (module `wasi_snapshot_preview1`) in safe Rust: every guest pointer
-//! goes through [`GuestPtr`](guestmem::GuestPtr), so a bad pointer or length gets `EFAULT`
+//! goes through [`guestmem::GuestPtr`], so a bad pointer or length gets `EFAULT`
 //! (`EINVAL` when misaligned), never a host crash or a write outside the checked region.
 //!
 //! The I/O, clocks, randomness, arguments and environment come from a [`WasiHost`]. Its

@@ -1,7 +1,7 @@
 //! [`StdHost`]: WASI over the process's stdio, clocks and randomness.
 
 use std::ffi::OsString;
-use std::io::{IoSlice, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
@@ -61,20 +61,14 @@ impl WasiHost for StdHost {
     }
 
     fn write(&mut self, stream: Stdio, bufs: &[&[u8]]) -> Result<usize, Errno> {
-        let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-        // One `writev` per guest call, unbuffered: the guest buffers (or not) itself, and its
-        // output interleaves with the host's as it would natively.
-        let written = match stream {
-            Stdio::Stdout => {
-                let mut out = std::io::stdout().lock();
-                let n = out.write_vectored(&slices)?;
-                out.flush()?;
-                n
-            }
-            Stdio::Stderr => std::io::stderr().lock().write_vectored(&slices)?,
+        // One `writev` per guest call straight to the descriptor, unbuffered (as wasm3's own
+        // WASI does): the guest buffers itself, and its output interleaves with the host's.
+        let fd = match stream {
+            Stdio::Stdout => 1,
+            Stdio::Stderr => 2,
             Stdio::Stdin => return Err(Errno::Badf),
         };
-        Ok(written)
+        Ok(crate::ffi::writev(fd, bufs)?)
     }
 
     fn read(&mut self, stream: Stdio, buf: &mut [u8]) -> Result<usize, Errno> {
