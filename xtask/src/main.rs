@@ -9,6 +9,7 @@
 //! cargo xtask guests          rebuild the example guests from their sources
 //! cargo xtask firmware        build, run and measure the Cortex-M firmware under QEMU
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
+//! cargo xtask wasi-bench [N]  our WASI against wasm3's C WASI on an fd_write-heavy guest
 //! ```
 
 #![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         "guests" => wasm3::guests(rest),
         "firmware" => firmware::run(rest),
         "bench" => bench::run(rest),
+        "wasi-bench" => wasm3::bench(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -54,4 +56,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]|wasi-bench [N]>";
