@@ -11,7 +11,8 @@ pub const MIRI_NIGHTLY: &str = "nightly-2026-05-20";
 /// Bare-metal targets the core must build for.
 const THUMB_TARGETS: [&str; 2] = ["thumbv6m-none-eabi", "thumbv7em-none-eabihf"];
 
-/// Everything, in order of cost: cheap static checks first.
+/// Everything, in order of cost: cheap static checks first, then Miri, then the firmware
+/// under QEMU.
 pub fn all() -> StepResult {
     let start = Instant::now();
     step(
@@ -40,6 +41,7 @@ pub fn all() -> StepResult {
     cross()?;
     no_panic()?;
     miri()?;
+    crate::firmware::run(&[])?;
     println!(
         "\nall checks passed in {:.0} s",
         start.elapsed().as_secs_f64()

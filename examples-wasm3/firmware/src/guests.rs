@@ -1,0 +1,225 @@
+//! The guests embedded in the image (built from `guests/*.c`, see `cargo xtask firmware
+//! --guests`), and how each one is run and judged.
+
+use cortex_m_semihosting::{hprint, hprintln};
+use guestmem_wasm3::wasi::{self, WasiCtx};
+use guestmem_wasm3::{raw_host, CallError, HostFunc, Runtime};
+
+use crate::board::Board;
+
+/// The host context of every guest.
+pub(crate) type Ctx = WasiCtx<Board>;
+
+/// wasm3's value stack for a guest, in bytes (from the fixed heap).
+pub(crate) const WASM_STACK: u32 = 2048;
+
+/// How a guest is run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A WASI command: `_start`, ending with `proc_exit`.
+    Wasi,
+    /// A raw guest: `run() -> i32`, the number of wrong results.
+    Raw,
+    /// `attempt(n) -> i32` for n = 0, 1, … until -1; `describe(n)` prints what it does.
+    Hostile,
+}
+
+/// An embedded guest.
+pub(crate) struct Guest {
+    /// Its name on the command line.
+    pub(crate) name: &'static str,
+    /// The module.
+    pub(crate) wasm: &'static [u8],
+    kind: Kind,
+}
+
+// The modules as named statics, so that the image's symbol table shows their flash.
+static HELLO_WASM: [u8; include_bytes!("../guests/hello.wasm").len()] =
+    *include_bytes!("../guests/hello.wasm");
+static RAW_WASM: [u8; include_bytes!("../guests/raw.wasm").len()] =
+    *include_bytes!("../guests/raw.wasm");
+static HOSTILE_WASM: [u8; include_bytes!("../guests/hostile.wasm").len()] =
+    *include_bytes!("../guests/hostile.wasm");
+
+/// Every guest; the first is the default.
+pub(crate) static GUESTS: [Guest; 3] = [
+    Guest {
+        name: "hello",
+        wasm: &HELLO_WASM,
+        kind: Kind::Wasi,
+    },
+    Guest {
+        name: "raw",
+        wasm: &RAW_WASM,
+        kind: Kind::Raw,
+    },
+    Guest {
+        name: "hostile",
+        wasm: &HOSTILE_WASM,
+        kind: Kind::Hostile,
+    },
+];
+
+/// The guest called `name`.
+pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
+    GUESTS.iter().find(|g| g.name.as_bytes() == name)
+}
+
+/// How a guest ended: the status the firmware exits with.
+pub(crate) type Status = u32;
+
+/// Loads `guest`, links every host function it may import, runs it, and prints what
+/// happened. Returns the exit status: the guest's `proc_exit` status, else 0 when it
+/// behaved, 1 when it did not (or could not be loaded).
+pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
+    // SAFETY: 1. `cargo xtask firmware` checks every embedded module with guestmem-wasm3's
+    // `validate` (`guestmem-wasm3 check`) before building the image. 2. `call` below only
+    // names functions each guest exports (`_start`, `run`, `attempt`, `describe`), after
+    // `link_functions` linked every import (each guest imports only from the tables linked).
+    let loaded = unsafe { Runtime::new_trusted(guest.wasm, ctx, WASM_STACK) };
+    let mut rt = match loaded {
+        Ok(rt) => rt,
+        Err(e) => {
+            hprintln!("fw: cannot load {}: {}", guest.name, e);
+            return 1;
+        }
+    };
+    // The memory is capped below one page (`limit`): growing must fail too.
+    if let Err(e) = rt.limit_memory_pages(1) {
+        hprintln!("fw: cannot cap the memory of {}: {}", guest.name, e);
+        return 1;
+    }
+    if !link_functions(&mut rt) {
+        return 1;
+    }
+    match guest.kind {
+        Kind::Wasi => run_wasi(guest, &mut rt),
+        Kind::Raw => run_raw(guest, &mut rt),
+        Kind::Hostile => run_hostile(&mut rt),
+    }
+}
+
+/// Links the WASI subset and the raw host functions (only what the module imports).
+fn link_functions(rt: &mut Runtime<'_, Ctx>) -> bool {
+    let wasi: [HostFunc<Ctx>; 46] = wasi::functions();
+    let raw: [HostFunc<Ctx>; 4] = raw_host::functions();
+    for f in wasi.iter().chain(raw.iter()) {
+        if let Err(e) = rt.link(f) {
+            hprintln!("fw: {}", e);
+            return false;
+        }
+    }
+    true
+}
+
+fn run_wasi(guest: &Guest, rt: &mut Runtime<'_, Ctx>) -> Status {
+    match rt.call("_start", &[]) {
+        Ok(_) => {
+            hprintln!("fw: {} returned without proc_exit", guest.name);
+            0
+        }
+        Err(CallError::Exit) => {
+            let code = rt.context().exit_code().unwrap_or(0);
+            hprintln!("fw: {} called proc_exit({})", guest.name, code);
+            code
+        }
+        Err(e) => {
+            hprintln!("fw: {} failed: {}", guest.name, e);
+            1
+        }
+    }
+}
+
+fn run_raw(guest: &Guest, rt: &mut Runtime<'_, Ctx>) -> Status {
+    match rt.call("run", &[]) {
+        Ok(Some(slot)) => {
+            let wrong = low_i32(slot);
+            hprintln!("fw: {} returned {} wrong results", guest.name, wrong);
+            u32::from(wrong != 0)
+        }
+        Ok(None) => {
+            hprintln!("fw: {} returned nothing", guest.name);
+            1
+        }
+        Err(e) => {
+            hprintln!("fw: {} failed: {}", guest.name, e);
+            1
+        }
+    }
+}
+
+/// The number of attempts tried at most (the guest ends the list with -1 earlier).
+const MAX_ATTEMPTS: u32 = 64;
+
+fn run_hostile(rt: &mut Runtime<'_, Ctx>) -> Status {
+    let (mut refused, mut trapped, mut accepted, mut failed) = (0u32, 0u32, 0u32, 0u32);
+    for n in 0..MAX_ATTEMPTS {
+        hprint!("hostile #{:02} ", n);
+        if let Err(e) = rt.call("describe", &[u64::from(n)]) {
+            hprintln!("\nfw: describe({}) failed: {}", n, e);
+            failed = failed.saturating_add(1);
+            break;
+        }
+        match rt.call("attempt", &[u64::from(n)]) {
+            Ok(Some(slot)) => match low_i32(slot) {
+                -1 => {
+                    hprintln!("(none: the list ends)");
+                    break;
+                }
+                0 => {
+                    hprintln!("   -> ACCEPTED: the host took the bad input");
+                    accepted = accepted.saturating_add(1);
+                }
+                errno => {
+                    hprintln!("   -> refused: errno {} ({})", errno, errno_name(errno));
+                    refused = refused.saturating_add(1);
+                }
+            },
+            Ok(None) => {
+                hprintln!("   -> no result");
+                failed = failed.saturating_add(1);
+            }
+            Err(CallError::Trap(m)) => {
+                hprintln!("   -> trapped: {}", m);
+                trapped = trapped.saturating_add(1);
+            }
+            Err(e) => {
+                hprintln!("   -> failed: {}", e);
+                failed = failed.saturating_add(1);
+            }
+        }
+    }
+    // The runtime must still work after every trap: one more host call through the guest.
+    hprint!("fw: after the attempts, describe(0) still runs: ");
+    let alive = rt.call("describe", &[0]).is_ok();
+    if !alive {
+        hprintln!("NO");
+    }
+    hprintln!(
+        "fw: hostile: {} refused, {} trapped, {} accepted, {} failed; firmware still running",
+        refused,
+        trapped,
+        accepted,
+        failed
+    );
+    u32::from(accepted != 0 || failed != 0 || !alive || refused.saturating_add(trapped) == 0)
+}
+
+/// The `i32` in the low half of a wasm3 slot.
+fn low_i32(slot: u64) -> i32 {
+    let [a, b, c, d, ..] = slot.to_le_bytes();
+    i32::from_le_bytes([a, b, c, d])
+}
+
+/// The WASI name of the errnos the host functions answer with.
+fn errno_name(errno: i32) -> &'static str {
+    match errno {
+        8 => "EBADF",
+        21 => "EFAULT",
+        28 => "EINVAL",
+        48 => "ENOMEM",
+        52 => "ENOSYS",
+        61 => "EOVERFLOW",
+        _ => "?",
+    }
+}

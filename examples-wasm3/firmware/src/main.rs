@@ -1,0 +1,108 @@
+//! Firmware for QEMU's mps2-an386 (Cortex-M4F) and lm3s6965evb (Cortex-M3, 64 KiB RAM): runs
+//! one of the embedded WebAssembly guests on wasm3, with guestmem-wasm3's host functions and
+//! WASI subset, and exits through semihosting with the guest's status.
+//!
+//! The guest is the first word after the kernel path on the semihosting command line
+//! (`qemu-system-arm ... -kernel <elf> -append raw`); `hello` by default. The last line
+//! reports the stack high-water mark and the wasm3 heap used, for `cargo xtask firmware`.
+
+#![no_std]
+#![no_main]
+
+mod board;
+mod guests;
+mod layout;
+mod libc;
+mod limit;
+mod measure;
+mod semihosting;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hprintln;
+use guestmem_wasm3::wasi::WasiCtx;
+
+use crate::board::Board;
+use crate::measure::Stack;
+
+/// Seeds `random_get`: reproducible bytes, not secrets.
+const RANDOM_SEED: u64 = 0x6775_6573_746d_656d;
+
+#[entry]
+fn main() -> ! {
+    let stack = Stack::paint();
+    let status = run(&stack);
+    semihosting::exit(status)
+}
+
+fn run(stack: &Stack) -> u32 {
+    if let Some(p) = cortex_m::Peripherals::take() {
+        board::start_clock(p.SYST);
+    }
+    let mut line = [0u8; 128];
+    let cmdline = semihosting::command_line(&mut line);
+    let mut words = cmdline
+        .split(|b| *b == b' ')
+        .filter(|w| !w.is_empty())
+        .skip(1);
+    let guest = match words.next() {
+        None => guests::GUESTS.first(),
+        Some(name) => guests::find(name),
+    };
+    let Some(guest) = guest else {
+        hprintln!("fw: unknown guest; the guests are: hello, raw, hostile");
+        return 2;
+    };
+    let (height, slots, page) = layout::LIMITS;
+    hprintln!(
+        "fw: {} | guest {} ({} B) | memory limit {} B, wasm3 stack {} B, heap {} B | \
+         wasm3 layout: {} values match gcc | max stack height {}, slots {}, code page {} B",
+        board::NAME,
+        guest.name,
+        guest.wasm.len(),
+        limit::MEMORY_LIMIT,
+        guests::WASM_STACK,
+        layout::FIXED_HEAP,
+        layout::CHECKED,
+        height,
+        slots,
+        page
+    );
+    let heap_start = measure::heap_mark();
+    let mut ctx = WasiCtx::new(Board::new(RANDOM_SEED));
+    let status = guests::run(guest, &mut ctx);
+    let heap_used = match (heap_start, measure::heap_mark()) {
+        (Some(start), Some(end)) => end.saturating_sub(start).saturating_sub(layout::HEAP_ALIGN),
+        _ => layout::FIXED_HEAP,
+    };
+    hprintln!(
+        "fw: stack high-water {} B (of {} B painted), wasm3 heap used {} of {} B, exit {}",
+        stack.high_water(),
+        stack.measurable(),
+        heap_used,
+        layout::FIXED_HEAP,
+        status
+    );
+    status
+}
+
+/// In release builds no panic may be reachable: the handler calls a function that does not
+/// exist, so the firmware does not link if any code path can still panic.
+#[cfg(not(debug_assertions))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    extern "C" {
+        /// Never defined: a link error names the panic that is still reachable.
+        fn __firmware_panic_is_reachable() -> !;
+    }
+    // SAFETY: never runs: the symbol does not exist, so a release image that could call this
+    // does not link.
+    unsafe { __firmware_panic_is_reachable() }
+}
+
+/// Debug builds keep overflow checks and debug assertions: report and fail.
+#[cfg(debug_assertions)]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    hprintln!("fw: panic: {}", info);
+    semihosting::exit(101)
+}
