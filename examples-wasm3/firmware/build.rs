@@ -5,8 +5,7 @@
 //! 2. asks arm-none-eabi-gcc for wasm3's struct layout and configuration, compiled with the
 //!    same macros as wasm3-sys's C build (`BINDGEN_EXTRA_CLANG_ARGS`, set in
 //!    `.cargo/config.toml`), and writes them to `OUT_DIR/wasm3_c.rs`, where `src/layout.rs`
-//!    compares them with the bindgen types at compile time;
-//! 3. wraps `m3_LoadModule` so that the firmware can cap the guest memory (`src/limit.rs`).
+//!    compares them with the bindgen types at compile time.
 
 use std::env;
 use std::fmt::Write as _;
@@ -61,7 +60,6 @@ fn run() -> Result<()> {
     fs::write(out.join("memory.x"), memory).map_err(|e| format!("memory.x: {e}"))?;
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg=-Tlink.x");
-    println!("cargo:rustc-link-arg=--wrap=m3_LoadModule");
 
     let values = wasm3_c_layout(&out)?;
     let mut rs =

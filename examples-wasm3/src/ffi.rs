@@ -12,9 +12,12 @@
 //! - a raw host function receives one `u64` slot per argument from `sp[0]` and writes its
 //!   result into `sp[0]`; returning non-null makes the call trap with that message;
 //! - after `m3_CallWithArgs` succeeds, the result is in slot 0 of the runtime's stack.
+//! - `m3_LoadModule` allocates the memory, clamped to the runtime's `memoryLimit` field (0: no
+//!   limit), which therefore must be set between `m3_NewRuntime` and `m3_LoadModule`.
 
 use core::ffi::{c_char, c_void, CStr};
 use core::marker::PhantomData;
+use core::num::NonZeroU32;
 use core::ptr::{self, NonNull};
 
 use guestmem::{BorrowTable, GuestMemory};
@@ -84,7 +87,9 @@ pub(crate) struct RawRuntime<'m> {
 }
 
 impl<'m> RawRuntime<'m> {
-    /// Parses and loads `bytes` into a new runtime with a `stack_bytes` value stack.
+    /// Parses and loads `bytes` into a new runtime with a `stack_bytes` value stack; with a
+    /// `memory_limit`, the linear memory is allocated with at most that many bytes and can
+    /// grow only in whole pages that fit under it (see [`cap_growth`](Self::cap_growth)).
     ///
     /// # Safety
     ///
@@ -96,7 +101,11 @@ impl<'m> RawRuntime<'m> {
     /// # Errors
     ///
     /// wasm3's message when it cannot allocate, parse or load the module.
-    pub(crate) unsafe fn load(bytes: &'m [u8], stack_bytes: u32) -> Result<Self, &'static CStr> {
+    pub(crate) unsafe fn load(
+        bytes: &'m [u8],
+        stack_bytes: u32,
+        memory_limit: Option<NonZeroU32>,
+    ) -> Result<Self, &'static CStr> {
         let len = u32::try_from(bytes.len()).map_err(|_| c"module larger than 4 GiB")?;
         // SAFETY: no precondition; returns null when out of memory.
         let env = NonNull::new(unsafe { m3::m3_NewEnvironment() }).ok_or(c"out of memory")?;
@@ -107,6 +116,12 @@ impl<'m> RawRuntime<'m> {
             unsafe { m3::m3_FreeEnvironment(env.as_ptr()) };
             return Err(c"out of memory");
         };
+        if let Some(limit) = memory_limit {
+            // SAFETY: `rt` is live and has no module yet; wasm3 reads `memoryLimit` (a plain
+            // field, no API in 0.4.7) when `m3_LoadModule` below allocates the memory, and
+            // clamps the allocation to it. Nothing else refers to the runtime.
+            unsafe { (*rt.as_ptr()).memoryLimit = limit.get() };
+        }
         let mut module: m3::IM3Module = ptr::null_mut();
         // SAFETY: `env` is live; `bytes` is valid for `len` bytes and outlives the module
         // (`'m`, kept by `_bytes`); wasm3 writes the new module to `module`. Precondition 1:
@@ -124,12 +139,18 @@ impl<'m> RawRuntime<'m> {
             })
         });
         match loaded {
-            Ok(module) => Ok(RawRuntime {
-                env,
-                rt,
-                module,
-                _bytes: PhantomData,
-            }),
+            Ok(module) => {
+                let mut raw = RawRuntime {
+                    env,
+                    rt,
+                    module,
+                    _bytes: PhantomData,
+                };
+                if let Some(limit) = memory_limit {
+                    raw.cap_growth(limit);
+                }
+                Ok(raw)
+            }
             Err(e) => {
                 // SAFETY: `rt` is live, owned here, and holds no module.
                 unsafe { m3::m3_FreeRuntime(rt.as_ptr()) };
@@ -251,6 +272,24 @@ impl<'m> RawRuntime<'m> {
         Ok(())
     }
 
+    /// Lowers the memory's `maxPages` so that it only grows to whole pages that fit in
+    /// `limit` bytes, and never below its current page count.
+    ///
+    /// wasm3 clamps every (re)allocation of the memory to `memoryLimit`, but still counts
+    /// whole pages: growing a clamped memory passes `numPages * 64 KiB` as the *old* size to
+    /// `m3_Realloc`, whose fixed-heap version copies that many bytes out of the smaller block.
+    /// With this cap a clamped memory never grows (`memory.grow` returns -1), and an unclamped
+    /// one grows only while it stays unclamped.
+    fn cap_growth(&mut self, limit: NonZeroU32) {
+        const PAGE: u32 = 64 * 1024;
+        // SAFETY: the runtime is live and not running (we hold `&mut self`); `memory` is a
+        // plain field that wasm3 reads on `memory.grow`. Lowering `maxPages` only makes growth
+        // fail (the documented effect of a module's declared maximum).
+        let memory = unsafe { &mut (*self.rt.as_ptr()).memory };
+        let pages = (limit.get() / PAGE).max(memory.numPages);
+        memory.maxPages = memory.maxPages.min(pages);
+    }
+
     /// The guest memory of this runtime, with its own table of views.
     pub(crate) fn memory(&self) -> Wasm3Memory {
         Wasm3Memory::new(self.rt)
@@ -363,25 +402,24 @@ pub unsafe fn dispatch<C>(
         ));
     };
     let count = arg_slots.min(MAX_SLOTS);
-    let mut args = [0u64; MAX_SLOTS];
-    if count > 0 {
-        // SAFETY: precondition 2: `sp` points to at least `count` initialised slots, which
-        // nothing writes while we copy them.
-        let slots = unsafe { core::slice::from_raw_parts(sp, count) };
-        for (dst, src) in args.iter_mut().zip(slots) {
-            *dst = *src;
-        }
-    }
+    let args: &[u64] = if count > 0 {
+        // SAFETY: precondition 2: `sp` points to at least `count` initialised slots. Nothing
+        // writes them while `body` reads them: the guest is paused in this call (precondition
+        // 1) and host functions cannot re-enter it; we write slot 0 only after `body` is done
+        // with the slice.
+        unsafe { core::slice::from_raw_parts(sp, count) }
+    } else {
+        &[]
+    };
     // SAFETY: precondition 3: the cookie is the runtime's `*mut C`, valid and unaliased for
     // this call (the guest is paused in it, and host functions cannot re-enter it).
     let ctx = unsafe { &mut *cookie.cast::<C>() };
     // Precondition 1: `rt` satisfies the invariant that `Wasm3Memory::new` needs.
     let mem = Wasm3Memory::new(rt);
-    let args = args.get(..count).unwrap_or(&[]);
     match run_body(|| body(ctx, &mem, args)) {
         Ok(Some(value)) if has_result => {
-            // SAFETY: precondition 2: slot 0 exists and is writable; the arguments were
-            // copied out above.
+            // SAFETY: precondition 2: slot 0 exists and is writable; `body`, the only user of
+            // the argument slice, has returned.
             unsafe { sp.write(value) };
             ptr::null()
         }
@@ -447,6 +485,22 @@ pub(crate) fn cpu_time_res_ns(process: bool) -> Option<u64> {
     let secs = u64::try_from(ts.tv_sec).ok()?;
     let nanos = u64::try_from(ts.tv_nsec).ok()?;
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// `write(fd, buf)` on a standard stream, retried on `EINTR`.
+#[cfg(feature = "std")]
+pub(crate) fn write(fd: i32, buf: &[u8]) -> std::io::Result<usize> {
+    loop {
+        // SAFETY: `buf` is a live slice of `buf.len()` readable bytes; `write` only reads it.
+        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+        if let Ok(n) = usize::try_from(n) {
+            return Ok(n);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
 }
 
 /// `writev(fd, bufs)` on a standard stream, retried on `EINTR`; at most 16 buffers.

@@ -27,7 +27,7 @@ pub mod wasi;
 
 pub use ffi::Wasm3Memory;
 pub use glue::{HostFunc, Trap};
-pub use runtime::{CallError, LinkError, LoadError, Message, Runtime};
+pub use runtime::{CallError, Config, LinkError, LoadError, Message, Runtime};
 #[cfg(feature = "validate")]
 pub use validate::validate;
 

@@ -144,8 +144,9 @@ fn upper<'a, C: HasWasi>(
     })())
 }
 
-/// The raw guest's host functions, module `env`.
-pub fn functions<C: HasWasi>() -> [HostFunc<C>; 4] {
+/// The raw guest's host functions, module `env`. A `const fn`, so that a `static` of the
+/// table can live in flash (see [`wasi::functions`](crate::wasi::functions)).
+pub const fn functions<C: HasWasi>() -> [HostFunc<C>; 4] {
     [
         host_fn!(<C: HasWasi> "env" "print" => print(GuestPtr<'_, str>) -> i32),
         host_fn!(<C: HasWasi> "env" "sum_points" => sum_points(GuestPtr<'_, [Point]>, GuestPtr<'_, Point>) -> i32),

@@ -4,6 +4,7 @@
 use core::ffi::CStr;
 use core::fmt;
 use core::marker::PhantomData;
+use core::num::NonZeroU32;
 use core::ptr::NonNull;
 
 use guestmem::GuestMemory;
@@ -165,6 +166,67 @@ impl fmt::Display for CallError {
 
 impl core::error::Error for CallError {}
 
+/// How a [`Runtime`] is set up: the size of wasm3's value stack, and an optional cap on the
+/// guest's linear memory.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem_wasm3::Config;
+///
+/// // A 2 KiB value stack, and at most 4 KiB of the guest's memory.
+/// let config = Config::new(2048).with_memory_limit(4096);
+/// assert_eq!(config.stack_bytes(), 2048);
+/// assert_eq!(config.memory_limit(), Some(4096));
+/// assert_eq!(Config::new(2048).memory_limit(), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    stack_bytes: u32,
+    memory_limit: Option<NonZeroU32>,
+}
+
+impl Config {
+    /// A value stack of `stack_bytes` bytes (wasm3 rounds it to 8-byte slots), no memory
+    /// limit.
+    pub const fn new(stack_bytes: u32) -> Self {
+        Config {
+            stack_bytes,
+            memory_limit: None,
+        }
+    }
+
+    /// Caps the guest's linear memory at `bytes` (0: no cap, as in wasm3).
+    ///
+    /// wasm3 allocates at most `bytes` for the memory (`M3Runtime.memoryLimit`, set before the
+    /// module is loaded), though the guest still sees whole 64 KiB pages: its loads and stores
+    /// past the cap trap, and host functions get `EFAULT` there, because every access is
+    /// checked against the allocated size. A data segment past the cap makes loading fail.
+    /// `memory.grow` returns -1 unless the grown memory still fits under the cap in whole
+    /// pages, so a memory cut below one page never grows (wasm3 would copy whole pages out of
+    /// the smaller block).
+    #[must_use]
+    pub const fn with_memory_limit(self, bytes: u32) -> Self {
+        Config {
+            memory_limit: NonZeroU32::new(bytes),
+            ..self
+        }
+    }
+
+    /// The size of the value stack in bytes.
+    pub const fn stack_bytes(&self) -> u32 {
+        self.stack_bytes
+    }
+
+    /// The memory cap in bytes, if any.
+    pub const fn memory_limit(&self) -> Option<u32> {
+        match self.memory_limit {
+            Some(limit) => Some(limit.get()),
+            None => None,
+        }
+    }
+}
+
 /// A wasm3 runtime with one module loaded, and the host context `C` that its host functions
 /// receive. Frees everything on drop.
 ///
@@ -202,17 +264,54 @@ pub struct Runtime<'m, C> {
 
 impl<'m, C> Runtime<'m, C> {
     /// Validates `wasm` ([`validate`](crate::validate())) and loads it into a new runtime
-    /// whose value stack has `stack_bytes` bytes.
+    /// whose value stack has `stack_bytes` bytes; the same as
+    /// [`with_config`](Self::with_config)`(wasm, ctx, Config::new(stack_bytes))`.
     ///
     /// # Errors
     ///
     /// [`LoadError::Invalid`] when validation fails, [`LoadError::Wasm3`] when wasm3 does.
     #[cfg(feature = "validate")]
     pub fn new(wasm: &'m [u8], ctx: &'m mut C, stack_bytes: u32) -> Result<Self, LoadError> {
+        Self::with_config(wasm, ctx, Config::new(stack_bytes))
+    }
+
+    /// Validates `wasm` ([`validate`](crate::validate())) and loads it into a new runtime
+    /// set up as `config` says.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Invalid`] when validation fails, [`LoadError::Wasm3`] when wasm3 does
+    /// (e.g. `data segment overflowing linear memory` when a memory limit cuts off a data
+    /// segment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::GuestPtr;
+    /// use guestmem_wasm3::{Config, Runtime};
+    ///
+    /// // (module (memory (export "memory") 1)
+    /// //         (func (export "grow") (result i32) i32.const 1 memory.grow))
+    /// let wasm = [
+    ///     0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7,
+    ///     17, 2, 6, 109, 101, 109, 111, 114, 121, 2, 0, 4, 103, 114, 111, 119, 0, 0, 10, 8, 1,
+    ///     6, 0, 65, 1, 64, 0, 11,
+    /// ];
+    /// let mut ctx = ();
+    /// let config = Config::new(64 * 1024).with_memory_limit(4096);
+    /// let mut rt = Runtime::with_config(&wasm, &mut ctx, config)?;
+    /// assert_eq!(rt.memory().size(), 4096);
+    /// assert!(GuestPtr::<u32>::new(rt.memory(), 4096).read().is_err());
+    /// // memory.grow fails: -1.
+    /// assert_eq!(rt.call("grow", &[])?, Some(u64::from(u32::MAX)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "validate")]
+    pub fn with_config(wasm: &'m [u8], ctx: &'m mut C, config: Config) -> Result<Self, LoadError> {
         let info = crate::validate(wasm).map_err(LoadError::Invalid)?;
         // SAFETY: `validate` accepted the module: it uses only what wasm3 0.4.7 runs
         // (precondition 1) and imports no memory (precondition 2).
-        let raw = unsafe { RawRuntime::load(wasm, stack_bytes) }
+        let raw = unsafe { RawRuntime::load(wasm, config.stack_bytes, config.memory_limit) }
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
         let linked = alloc::vec![false; info.imports.len()];
         Ok(Runtime {
@@ -226,7 +325,28 @@ impl<'m, C> Runtime<'m, C> {
     }
 
     /// Loads `wasm` into a new runtime without validating it (for targets without an
-    /// allocator, which `wasmparser` needs).
+    /// allocator, which `wasmparser` needs); the same as
+    /// [`with_config_trusted`](Self::with_config_trusted)`(wasm, ctx, Config::new(stack_bytes))`.
+    ///
+    /// # Safety
+    ///
+    /// As [`with_config_trusted`](Self::with_config_trusted).
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Wasm3`] when wasm3 refuses the module.
+    #[cfg(not(feature = "validate"))]
+    pub unsafe fn new_trusted(
+        wasm: &'m [u8],
+        ctx: &'m mut C,
+        stack_bytes: u32,
+    ) -> Result<Self, LoadError> {
+        // SAFETY: the caller upholds the same preconditions.
+        unsafe { Self::with_config_trusted(wasm, ctx, Config::new(stack_bytes)) }
+    }
+
+    /// Loads `wasm` into a new runtime set up as `config` says, without validating it (for
+    /// targets without an allocator, which `wasmparser` needs).
     ///
     /// # Safety
     ///
@@ -239,14 +359,14 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// [`LoadError::Wasm3`] when wasm3 refuses the module.
     #[cfg(not(feature = "validate"))]
-    pub unsafe fn new_trusted(
+    pub unsafe fn with_config_trusted(
         wasm: &'m [u8],
         ctx: &'m mut C,
-        stack_bytes: u32,
+        config: Config,
     ) -> Result<Self, LoadError> {
         // SAFETY: precondition 1 is `load`'s preconditions 1 and 2 (a valid module imports no
         // memory).
-        let raw = unsafe { RawRuntime::load(wasm, stack_bytes) }
+        let raw = unsafe { RawRuntime::load(wasm, config.stack_bytes, config.memory_limit) }
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
         Ok(Runtime {
             memory: raw.memory(),
@@ -338,6 +458,10 @@ impl<'m, C> Runtime<'m, C> {
 
     /// Calls the exported function `name` with `args` (each an `i32`/`i64` bit pattern, or a
     /// float's bits), and returns its result if it has one.
+    ///
+    /// Without the `validate` feature the runtime does not know the function's type: `call`
+    /// then returns `Some(slot 0 of the value stack)` for every function, and for one without
+    /// a result that value is meaningless (whatever the slot held last).
     ///
     /// # Errors
     ///

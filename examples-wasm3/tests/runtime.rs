@@ -11,7 +11,7 @@
 
 use guestmem::{GuestError, GuestMemory, GuestPtr, Region};
 use guestmem_wasm3::wasi::{self, Errno, HasWasi, Stdio, WasiCtx, WasiHost};
-use guestmem_wasm3::{host_fn, CallError, HostFunc, Runtime, Trap, Wasm3Memory};
+use guestmem_wasm3::{host_fn, CallError, Config, HostFunc, Runtime, Trap, Wasm3Memory};
 
 const STACK: u32 = 64 * 1024;
 
@@ -64,6 +64,71 @@ fn growth_between_calls_is_seen_through_base() {
     assert_eq!(rt.call("grow", &[2]), Ok(Some(u64::from(u32::MAX))));
     assert_eq!(rt.call("grow", &[1]), Ok(Some(4)));
     assert!(rt.limit_memory_pages(2).is_err());
+}
+
+#[test]
+fn memory_limit_below_one_page_clamps_and_refuses_growth() {
+    let bytes = wasm(GROW);
+    let mut ctx = ();
+    let config = Config::new(STACK).with_memory_limit(4096);
+    let mut rt = Runtime::with_config(&bytes, &mut ctx, config).unwrap();
+    // wasm3 allocated 4 KiB, not the declared page.
+    assert_eq!(rt.memory().size(), 4096);
+    // The guest stores below the limit; the host reads it back.
+    assert_eq!(rt.call("store", &[4092, 7]), Ok(None));
+    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 4092).read(), Ok(7));
+    assert_eq!(rt.call("load", &[4092]), Ok(Some(7)));
+    // Above the limit (still inside the page the guest believes it has): a trap, for the
+    // guest's own accesses, and an error for the host's.
+    assert!(is_trap(
+        rt.call("store", &[4093, 1]),
+        "[trap] out of bounds memory access"
+    ));
+    assert!(is_trap(
+        rt.call("load", &[4096]),
+        "[trap] out of bounds memory access"
+    ));
+    assert!(is_trap(
+        rt.call("load", &[65532]),
+        "[trap] out of bounds memory access"
+    ));
+    assert_eq!(
+        GuestPtr::<u32>::new(rt.memory(), 4096).write(1),
+        Err(GuestError::PtrOutOfBounds(Region::new(4096, 4)))
+    );
+    // memory.grow fails (-1) and the memory stays as it was.
+    assert_eq!(rt.call("grow", &[1]), Ok(Some(u64::from(u32::MAX))));
+    assert_eq!(rt.call("grow", &[0]), Ok(Some(1)));
+    assert_eq!(rt.memory().size(), 4096);
+    assert_eq!(rt.call("load", &[4092]), Ok(Some(7)));
+}
+
+#[test]
+fn memory_limit_of_whole_pages_allows_growth_up_to_it() {
+    let bytes = wasm(GROW);
+    let mut ctx = ();
+    let config = Config::new(STACK).with_memory_limit(3 * 65536 + 100);
+    let mut rt = Runtime::with_config(&bytes, &mut ctx, config).unwrap();
+    assert_eq!(rt.memory().size(), 65536);
+    assert_eq!(rt.call("grow", &[3]), Ok(Some(u64::from(u32::MAX))));
+    assert_eq!(rt.call("grow", &[2]), Ok(Some(1)));
+    assert_eq!(rt.memory().size(), 3 * 65536);
+    assert_eq!(rt.call("grow", &[1]), Ok(Some(u64::from(u32::MAX))));
+    // 0 is no limit, as in wasm3.
+    let mut ctx = ();
+    let rt = Runtime::with_config(&bytes, &mut ctx, Config::new(STACK).with_memory_limit(0));
+    assert_eq!(rt.unwrap().memory().size(), 65536);
+}
+
+#[test]
+fn memory_limit_below_a_data_segment_fails_to_load() {
+    let bytes = wasm(r#"(module (memory 1) (data (i32.const 4000) "past the limit"))"#);
+    let mut ctx = ();
+    let config = Config::new(STACK).with_memory_limit(4000);
+    let err = Runtime::with_config(&bytes, &mut ctx, config).unwrap_err();
+    assert!(err.to_string().contains("data segment"), "{err}");
+    let config = Config::new(STACK).with_memory_limit(4014);
+    assert!(Runtime::with_config(&bytes, &mut ctx, config).is_ok());
 }
 
 #[test]

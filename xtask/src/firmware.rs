@@ -232,7 +232,7 @@ fn build_guests() -> StepResult {
 }
 
 /// Checks each embedded module with guestmem-wasm3's validator (the precondition of the
-/// firmware's `Runtime::new_trusted`): only what wasm3 0.4.7 runs, the exports the firmware
+/// firmware's `Runtime::with_config_trusted`): only what wasm3 0.4.7 runs, the exports the firmware
 /// calls, and only imports the firmware links.
 fn check_guests() -> StepResult {
     let files: Vec<String> = GUESTS
@@ -551,14 +551,7 @@ impl Origin {
                 Origin::Core
             };
         }
-        const FIRMWARE_C_NAMES: [&str; 6] = [
-            "strcmp",
-            "strtoul",
-            "strtoull",
-            "__wrap_m3_LoadModule",
-            "main",
-            "SysTick",
-        ];
+        const FIRMWARE_C_NAMES: [&str; 5] = ["strcmp", "strtoul", "strtoull", "main", "SysTick"];
         if FIRMWARE_C_NAMES.contains(&name) {
             return Origin::Firmware;
         }

@@ -335,6 +335,7 @@ pub fn bench(args: &[String]) -> StepResult {
         .map(|w| instructions(&cli, w, &cg_rounds))
         .collect();
     println!("\nfd_write benchmark: {rounds} calls x 4 iovecs to /dev/null (callgrind: {cg_rounds} calls)");
+    println!("(one release binary: the Rust code at opt-level 3, wasm3's C, both WASIs included, at -O3)");
     println!("| measure | --wasi guestmem | --wasi wasm3 | guestmem / wasm3 |");
     println!("|---|---:|---:|---:|");
     if let [ours, theirs] = walls.as_slice() {

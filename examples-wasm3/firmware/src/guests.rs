@@ -3,7 +3,7 @@
 
 use cortex_m_semihosting::{hprint, hprintln};
 use guestmem_wasm3::wasi::{self, WasiCtx};
-use guestmem_wasm3::{raw_host, CallError, HostFunc, Runtime};
+use guestmem_wasm3::{raw_host, CallError, Config, HostFunc, Runtime};
 
 use crate::board::Board;
 
@@ -12,6 +12,15 @@ pub(crate) type Ctx = WasiCtx<Board>;
 
 /// wasm3's value stack for a guest, in bytes (from the fixed heap).
 pub(crate) const WASM_STACK: u32 = 2048;
+
+/// The guest memory the firmware allows, in bytes: the guests declare one 64 KiB page, and
+/// wasm3 allocates only this much of it (from the fixed heap). Loads and stores past it trap,
+/// host functions answer `EFAULT`, and `memory.grow` returns -1.
+pub(crate) const MEMORY_LIMIT: u32 = 4096;
+
+/// The host functions, in flash: the WASI subset and the raw guests' `env` module.
+static WASI_FUNCTIONS: [HostFunc<Ctx>; 46] = wasi::functions();
+static RAW_FUNCTIONS: [HostFunc<Ctx>; 4] = raw_host::functions();
 
 /// How a guest is run.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,11 +81,12 @@ pub(crate) type Status = u32;
 /// happened. Returns the exit status: the guest's `proc_exit` status, else 0 when it
 /// behaved, 1 when it did not (or could not be loaded).
 pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
+    let config = Config::new(WASM_STACK).with_memory_limit(MEMORY_LIMIT);
     // SAFETY: 1. `cargo xtask firmware` checks every embedded module with guestmem-wasm3's
     // `validate` (`guestmem-wasm3 check`) before building the image. 2. `call` below only
     // names functions each guest exports (`_start`, `run`, `attempt`, `describe`), after
     // `link_functions` linked every import (each guest imports only from the tables linked).
-    let loaded = unsafe { Runtime::new_trusted(guest.wasm, ctx, WASM_STACK) };
+    let loaded = unsafe { Runtime::with_config_trusted(guest.wasm, ctx, config) };
     let mut rt = match loaded {
         Ok(rt) => rt,
         Err(e) => {
@@ -84,11 +94,6 @@ pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
             return 1;
         }
     };
-    // The memory is capped below one page (`limit`): growing must fail too.
-    if let Err(e) = rt.limit_memory_pages(1) {
-        hprintln!("fw: cannot cap the memory of {}: {}", guest.name, e);
-        return 1;
-    }
     if !link_functions(&mut rt) {
         return 1;
     }
@@ -101,9 +106,7 @@ pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
 
 /// Links the WASI subset and the raw host functions (only what the module imports).
 fn link_functions(rt: &mut Runtime<'_, Ctx>) -> bool {
-    let wasi: [HostFunc<Ctx>; 46] = wasi::functions();
-    let raw: [HostFunc<Ctx>; 4] = raw_host::functions();
-    for f in wasi.iter().chain(raw.iter()) {
+    for f in WASI_FUNCTIONS.iter().chain(RAW_FUNCTIONS.iter()) {
         if let Err(e) = rt.link(f) {
             hprintln!("fw: {}", e);
             return false;

@@ -13,7 +13,6 @@ mod board;
 mod guests;
 mod layout;
 mod libc;
-mod limit;
 mod measure;
 mod semihosting;
 
@@ -59,7 +58,7 @@ fn run(stack: &Stack) -> u32 {
         board::NAME,
         guest.name,
         guest.wasm.len(),
-        limit::MEMORY_LIMIT,
+        guests::MEMORY_LIMIT,
         guests::WASM_STACK,
         layout::FIXED_HEAP,
         layout::CHECKED,

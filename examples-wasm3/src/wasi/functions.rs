@@ -2,6 +2,7 @@
 
 use guestmem::GuestPtr;
 
+use super::iovec::{check_iovecs, write_iovecs};
 use super::{
     ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiCtx, WasiHost, RIGHT_FD_READ,
     RIGHT_FD_WRITE, RIGHT_POLL_FD_READWRITE,
@@ -12,26 +13,13 @@ use crate::{host_fn, HostFunc, Wasm3Memory};
 /// The import module of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 
-/// How many iovecs one host `write` gets at most (the core's view table holds 16).
-const WRITE_BATCH: usize = 16;
-
 /// `Ok` → `ESUCCESS`, `Err(e)` → `e`.
 fn errno(r: Result<(), Errno>) -> Errno {
     r.err().unwrap_or(Errno::Success)
 }
 
-fn to_u32(n: usize) -> Result<u32, Errno> {
+pub(super) fn to_u32(n: usize) -> Result<u32, Errno> {
     u32::try_from(n).map_err(|_| Errno::Overflow)
-}
-
-/// Reads every iovec and checks that its buffer lies in memory, before any I/O.
-fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(), Errno> {
-    iovs.validate()?;
-    for iov in iovs.iter() {
-        let iov = iov?.read()?;
-        iov.buf.as_array(iov.buf_len).validate()?;
-    }
-    Ok(())
 }
 
 fn fd_write<'a, C: HasWasi>(
@@ -42,112 +30,6 @@ fn fd_write<'a, C: HasWasi>(
     nwritten: GuestPtr<'a, u32>,
 ) -> Errno {
     errno(write_iovecs(ctx.wasi(), fd, iovs, nwritten))
-}
-
-fn write_iovecs<'a, H: WasiHost>(
-    wasi: &mut WasiCtx<H>,
-    fd: u32,
-    iovs: GuestPtr<'a, [Iovec<'a>]>,
-    nwritten: GuestPtr<'a, u32>,
-) -> Result<(), Errno> {
-    let stream = wasi.stream(fd)?;
-    if stream == Stdio::Stdin {
-        return Err(Errno::Badf);
-    }
-    nwritten.write(0)?;
-    let many = usize::try_from(iovs.len()).map_or(true, |n| n > WRITE_BATCH);
-    if many {
-        // More than one batch: check them all first, so that a bad one writes nothing.
-        check_iovecs(iovs)?;
-    }
-    let mut total: u32 = 0;
-    let mut next: u32 = 0;
-    while next < iovs.len() {
-        let count = (iovs.len().wrapping_sub(next)).min(to_u32(WRITE_BATCH)?);
-        let first = iovs.get(next).ok_or(Errno::Fault)?;
-        next = next.saturating_add(count);
-        let (written, wanted) = write_batch(&mut wasi.host, stream, first.as_array(count))?;
-        total = total.checked_add(to_u32(written)?).ok_or(Errno::Overflow)?;
-        if written < wanted {
-            break; // a short write ends the call, as writev's does
-        }
-    }
-    nwritten.write(total)?;
-    Ok(())
-}
-
-/// Writes the buffers of the iovecs `batch` (at most [`WRITE_BATCH`]) with one host call.
-/// Returns bytes written and bytes wanted.
-fn write_batch<'a, H: WasiHost>(
-    host: &mut H,
-    stream: Stdio,
-    batch: GuestPtr<'a, [Iovec<'a>]>,
-) -> Result<(usize, usize), Errno> {
-    // Fast path: the iovecs as a zero-copy view of `u32` pairs (buf, len), where the host
-    // lays `u32`s out as the guest does.
-    #[cfg(target_endian = "little")]
-    {
-        let words = GuestPtr::<u32>::new(batch.mem(), batch.offset_base())
-            .as_array(batch.len().saturating_mul(2));
-        match words.as_slice() {
-            Ok(view) => {
-                let pairs = view.chunks_exact(2).map(|p| match p {
-                    [buf, len] => (*buf, *len),
-                    _ => (0, 0),
-                });
-                return write_buffers(host, stream, batch, pairs);
-            }
-            // The guest offset is fine but the host address is not aligned for `u32`: copy.
-            Err(guestmem::GuestError::PtrNotAligned(..)) if batch.offset_base() % 4 == 0 => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let iovecs: heapless::Vec<Iovec<'a>, WRITE_BATCH> = batch.to_heapless()?;
-    write_buffers(
-        host,
-        stream,
-        batch,
-        iovecs.iter().map(|iov| (iov.buf.offset(), iov.buf_len)),
-    )
-}
-
-/// Writes the guest buffers `(offset, len)` through one view of the guest memory that covers
-/// them all (bounds checked once).
-fn write_buffers<'a, H: WasiHost>(
-    host: &mut H,
-    stream: Stdio,
-    batch: GuestPtr<'a, [Iovec<'a>]>,
-    buffers: impl Iterator<Item = (u32, u32)> + Clone,
-) -> Result<(usize, usize), Errno> {
-    // The smallest range that holds every buffer; it lies in memory iff they all do.
-    let (mut lo, mut hi) = (u32::MAX, 0u32);
-    for (start, len) in buffers.clone().filter(|(_, len)| *len > 0) {
-        let end = start.checked_add(len).ok_or(Errno::Fault)?;
-        lo = lo.min(start);
-        hi = hi.max(end);
-    }
-    if hi == 0 {
-        return Ok((0, 0));
-    }
-    let cover = GuestPtr::<[u8]>::new(batch.mem(), (lo, hi.wrapping_sub(lo)));
-    let view = cover.as_slice()?;
-    let mut bufs: [&[u8]; WRITE_BATCH] = [&[]; WRITE_BATCH];
-    let mut wanted: usize = 0;
-    let mut used: usize = 0;
-    for (buf, (start, len)) in bufs.iter_mut().zip(buffers) {
-        let from = usize::try_from(start.wrapping_sub(lo)).map_err(|_| Errno::Fault)?;
-        let len = usize::try_from(len).map_err(|_| Errno::Fault)?;
-        if len > 0 {
-            *buf = view
-                .get(from..from.saturating_add(len))
-                .ok_or(Errno::Fault)?;
-        }
-        wanted = wanted.saturating_add(len);
-        used = used.saturating_add(1);
-    }
-    let bufs = bufs.get(..used).unwrap_or(&[]);
-    let written = host.write(stream, bufs)?;
-    Ok((written, wanted))
 }
 
 fn fd_read<'a, C: HasWasi>(
@@ -402,7 +284,28 @@ fn proc_exit<C: HasWasi>(ctx: &mut C, _mem: &Wasm3Memory, code: u32) -> Result<(
 /// Every WASI preview1 function: the subset above, and an `ENOSYS` stub for each other one,
 /// so that any preview1 import links. Link them with
 /// [`Runtime::link_all`](crate::Runtime::link_all).
-pub fn functions<C: HasWasi>() -> [HostFunc<C>; 46] {
+///
+/// A `const fn`: a `static` of the table lives in flash instead of being built on the stack
+/// (46 entries of about 72 bytes on a 32-bit target).
+///
+/// # Examples
+///
+/// ```
+/// use guestmem_wasm3::wasi::{self, Errno, Stdio, WasiCtx, WasiHost};
+/// use guestmem_wasm3::HostFunc;
+///
+/// struct Host;
+/// impl WasiHost for Host {
+///     fn write(&mut self, _: Stdio, bufs: &[&[u8]]) -> Result<usize, Errno> {
+///         Ok(bufs.iter().map(|b| b.len()).sum())
+///     }
+/// }
+///
+/// static WASI: [HostFunc<WasiCtx<Host>>; 46] = wasi::functions();
+/// assert_eq!(WASI[4].name(), "fd_write");
+/// assert_eq!(WASI[4].signature().to_str(), Ok("i(i*i*)"));
+/// ```
+pub const fn functions<C: HasWasi>() -> [HostFunc<C>; 46] {
     type P<'a> = GuestPtr<'a, u8>;
     [
         host_fn!(<C: HasWasi> "wasi_snapshot_preview1" "args_get" => args_get(GuestPtr<'_, GuestPtr<'_, u8>>, P<'_>) -> Errno),

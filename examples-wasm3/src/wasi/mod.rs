@@ -9,6 +9,7 @@
 //! and randomness.
 
 mod functions;
+mod iovec;
 #[cfg(feature = "std")]
 mod std_host;
 

@@ -61,14 +61,18 @@ impl WasiHost for StdHost {
     }
 
     fn write(&mut self, stream: Stdio, bufs: &[&[u8]]) -> Result<usize, Errno> {
-        // One `writev` per guest call straight to the descriptor, unbuffered (as wasm3's own
-        // WASI does): the guest buffers itself, and its output interleaves with the host's.
+        // One `write` (one buffer) or `writev` per guest call straight to the descriptor,
+        // unbuffered (as wasm3's own WASI does): the guest buffers itself, and its output
+        // interleaves with the host's.
         let fd = match stream {
             Stdio::Stdout => 1,
             Stdio::Stderr => 2,
             Stdio::Stdin => return Err(Errno::Badf),
         };
-        Ok(crate::ffi::writev(fd, bufs)?)
+        match bufs {
+            [one] => Ok(crate::ffi::write(fd, one)?),
+            _ => Ok(crate::ffi::writev(fd, bufs)?),
+        }
     }
 
     fn read(&mut self, stream: Stdio, buf: &mut [u8]) -> Result<usize, Errno> {
