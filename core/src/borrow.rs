@@ -5,7 +5,7 @@
 //! writes and new mutable views fail on a region under any view. The embedder asks
 //! [`BorrowTable::has_outstanding_borrows`] before re-entering the guest or growing the memory.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use crate::{GuestError, Region};
 
@@ -52,6 +52,10 @@ struct Borrow {
 #[derive(Debug, Default)]
 pub struct BorrowTable {
     live: RefCell<heapless::Vec<Borrow, MAX_VIEWS>>,
+    /// Whether `live` may hold an entry: set before an entry is pushed, cleared only once
+    /// `live` is empty. Every access reads it, so that with no view live (the common case) the
+    /// check is one load: no `RefCell` flag is written and no entry is looked at.
+    maybe_live: Cell<bool>,
 }
 
 impl BorrowTable {
@@ -59,6 +63,7 @@ impl BorrowTable {
     pub const fn new() -> Self {
         BorrowTable {
             live: RefCell::new(heapless::Vec::new()),
+            maybe_live: Cell::new(false),
         }
     }
 
@@ -93,6 +98,20 @@ impl BorrowTable {
 
     #[inline]
     fn check(&self, region: Region, conflicts: impl Fn(&Borrow) -> bool) -> Result<(), GuestError> {
+        if !self.maybe_live.get() {
+            // No entry: nothing can conflict.
+            return Ok(());
+        }
+        self.check_entries(region, conflicts)
+    }
+
+    /// The slow path of `check`: some view may be live.
+    #[inline(never)]
+    fn check_entries(
+        &self,
+        region: Region,
+        conflicts: impl Fn(&Borrow) -> bool,
+    ) -> Result<(), GuestError> {
         let live = self
             .live
             .try_borrow()
@@ -121,8 +140,13 @@ impl BorrowTable {
             .live
             .try_borrow_mut()
             .map_err(|_| GuestError::BorrowConflict(region))?;
-        live.push(Borrow { region, kind })
-            .map_err(|_| GuestError::TooManyBorrows(region))
+        // Set before the push: the flag may claim an entry that is not there, never the reverse.
+        self.maybe_live.set(true);
+        let pushed = live
+            .push(Borrow { region, kind })
+            .map_err(|_| GuestError::TooManyBorrows(region));
+        self.maybe_live.set(!live.is_empty());
+        pushed
     }
 
     /// Forgets one view of `region` recorded by [`borrow`](Self::borrow).
@@ -141,6 +165,7 @@ impl BorrowTable {
                 }
             }
         }
+        self.maybe_live.set(!live.is_empty());
     }
 }
 

@@ -281,6 +281,50 @@ impl HostRange<'_> {
         Ok(())
     }
 
+    /// Appends the range to `out` as elements of a type whose host bytes are its guest bytes:
+    /// one `memcpy` into the spare capacity, nothing written twice.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::SliceLengthsDiffer`] if the range is not a whole number of `T`s;
+    /// [`GuestError::BufferTooSmall`] if `out` has no room for them.
+    #[inline]
+    pub(crate) fn append_to_heapless<T, const N: usize>(
+        self,
+        out: &mut heapless::Vec<T, N>,
+        _proof: Transparent<T>,
+    ) -> Result<(), GuestError> {
+        let size = core::mem::size_of::<T>();
+        let count = self
+            .len()
+            .checked_div(size)
+            .ok_or(GuestError::SliceLengthsDiffer)?;
+        if count.checked_mul(size) != Some(self.len()) {
+            return Err(GuestError::SliceLengthsDiffer);
+        }
+        let old_len = out.len();
+        let new_len = old_len.checked_add(count).ok_or(GuestError::PtrOverflow)?;
+        let spare = out.spare_capacity_mut();
+        let available = saturate_u32(spare.len());
+        let dst = spare.get_mut(..count).ok_or(GuestError::BufferTooSmall {
+            needed: saturate_u32(count),
+            available,
+        })?;
+        if count == 0 {
+            return Ok(());
+        }
+        // SAFETY: source as in `copy_to`. Destination: the `count * size == len` bytes of
+        // `dst`, spare capacity of `out`, valid for writes; any bytes may be written into
+        // `MaybeUninit<T>`. No overlap, as in `copy_to`: `out` is a unique Rust reference.
+        unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), self.len()) };
+        // SAFETY: `set_len`'s preconditions: `new_len = old_len + count` is at most the
+        // capacity (the `count` elements after `old_len` exist: `dst`), and those elements are
+        // initialised: the copy wrote all their bytes, every bit pattern is a valid `T`
+        // (`GuestTypeTransparent`, point 2, shown by `_proof`) and `T` has no padding (point 3).
+        unsafe { out.set_len(new_len) };
+        Ok(())
+    }
+
     /// Checks that the range can be seen as `[T]` on this host: a whole number of elements, at
     /// a host address aligned for `T`. Returns the element count.
     fn view_len<T>(self) -> Result<usize, GuestError> {

@@ -2,7 +2,7 @@
 
 use core::iter::FusedIterator;
 
-use crate::guest_type::{with_scratch, GuestTypeTransparent, SCRATCH_LEN};
+use crate::guest_type::{with_scratch, GuestTypeTransparent};
 use crate::raw::{self, Access, HostRange};
 use crate::view::{GuestSlice, GuestSliceMut};
 use crate::{GuestError, GuestPtr, GuestType};
@@ -258,13 +258,8 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         let mut out = heapless::Vec::new();
         let range = self.checked_range(Access::Read)?;
         if let Some(proof) = T::transparent() {
-            // Every bit pattern is a `T` (so decoding zeroes cannot fail): fill, then copy over
-            // the fill in one `memcpy`.
-            for _ in 0..count {
-                let zero = T::decode(self.mem(), &ZEROES)?;
-                out.push(zero).map_err(|_| too_small)?;
-            }
-            range.copy_to_transparent(&mut out, proof)?;
+            // One `memcpy` into the spare capacity.
+            range.append_to_heapless(&mut out, proof)?;
             return Ok(out);
         }
         let mut elems = Elements::<T>::new(range);
@@ -341,9 +336,6 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
         GuestSliceMut::new(self.mem(), self.offset_base(), self.len())
     }
 }
-
-/// Bytes that decode to a zero value of any transparent type.
-static ZEROES: [u8; SCRATCH_LEN] = [0; SCRATCH_LEN];
 
 /// Walks the element ranges of a checked array.
 struct Elements<'a, T> {
