@@ -33,7 +33,7 @@ pub use error::{GuestError, Region};
 pub use guest_type::{GuestType, GuestTypeTransparent, Transparent, MAX_SCRATCH};
 pub use memory::{GuestMemory, SliceMemory};
 pub use ptr::{GuestPtr, Pointee};
-pub use slice::GuestIter;
+pub use slice::{GuestIter, ReadIter};
 pub use view::{GuestSlice, GuestSliceMut, GuestStr};
 
 /// What the macros expand to. Not public API: may change in any release.

@@ -31,6 +31,7 @@ use crate::borrow::BorrowTable;
 ///    them is live outside this crate's views.
 /// 5. `borrows()` returns the same table for as long as the memory lives, and nothing but this
 ///    crate records or releases borrows in it.
+/// 6. `base_and_borrows()`, if overridden, returns exactly what `base()` and `borrows()` would.
 ///
 /// # Examples
 ///
@@ -51,9 +52,18 @@ pub unsafe trait GuestMemory {
 
     /// The table of live views into this memory.
     fn borrows(&self) -> &BorrowTable;
+
+    /// [`base`](Self::base) and [`borrows`](Self::borrows) in one call: what every access
+    /// asks, so that an access through a `&dyn GuestMemory` makes one dynamic call, not two.
+    /// There is no need to override it (contract point 6).
+    #[inline]
+    fn base_and_borrows(&self) -> (*mut u8, u32, &BorrowTable) {
+        let (ptr, len) = self.base();
+        (ptr, len, self.borrows())
+    }
 }
 
-// SAFETY: forwards to `T`, which upholds points 1–5; a shared reference changes none of them.
+// SAFETY: forwards to `T`, which upholds points 1–6; a shared reference changes none of them.
 unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &T {
     fn base(&self) -> (*mut u8, u32) {
         T::base(self)
@@ -61,15 +71,21 @@ unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &T {
     fn borrows(&self) -> &BorrowTable {
         T::borrows(self)
     }
+    fn base_and_borrows(&self) -> (*mut u8, u32, &BorrowTable) {
+        T::base_and_borrows(self)
+    }
 }
 
-// SAFETY: forwards to `T`, which upholds points 1–5; a unique reference changes none of them.
+// SAFETY: forwards to `T`, which upholds points 1–6; a unique reference changes none of them.
 unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &mut T {
     fn base(&self) -> (*mut u8, u32) {
         T::base(self)
     }
     fn borrows(&self) -> &BorrowTable {
         T::borrows(self)
+    }
+    fn base_and_borrows(&self) -> (*mut u8, u32, &BorrowTable) {
+        T::base_and_borrows(self)
     }
 }
 
@@ -145,6 +161,7 @@ impl<'m> SliceMemory<'m> {
 // 4. The unique borrow keeps every other Rust path off the bytes; `SliceMemory` is `!Sync`
 //    (it holds a raw pointer and a `RefCell`), so no other thread can use it.
 // 5. `borrows` is a field, the same for the whole life of `self`, and private.
+// 6. `base_and_borrows` is the provided one.
 unsafe impl GuestMemory for SliceMemory<'_> {
     #[inline]
     fn base(&self) -> (*mut u8, u32) {

@@ -75,15 +75,16 @@ pub(crate) use host_range::HostRange;
 /// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes.
 ///
 /// This is the one place where guest offsets become host pointers. It calls `base()` now (never
-/// earlier), and checks, in this order:
-/// - `offset + len` fits in `u32` — else [`GuestError::PtrOverflow`];
-/// - `offset` is a multiple of `align` (the guest ABI's promise; the host address may be
-///   misaligned and is never checked here) — else [`GuestError::PtrNotAligned`];
-/// - the range is inside the memory — else [`GuestError::PtrOutOfBounds`]; an empty range at
+/// earlier), and refuses, in this order of precedence:
+/// - `offset + len` past `u32::MAX` — [`GuestError::PtrOverflow`];
+/// - `offset` not a multiple of `align` (the guest ABI's promise; the host address may be
+///   misaligned and is never checked here) — [`GuestError::PtrNotAligned`];
+/// - the range not inside the memory — [`GuestError::PtrOutOfBounds`]; an empty range at
 ///   `offset == mem_len` is inside;
-/// - the borrow table allows `access` — else [`GuestError::BorrowConflict`].
+/// - the borrow table forbidding `access` — [`GuestError::BorrowConflict`].
 ///
-/// No host pointer is formed before the range is known to be inside the memory.
+/// No host pointer is formed before the range is known to be inside the memory. The accepted
+/// path takes one branch for bounds and alignment together, and one load for the borrow table.
 #[inline]
 pub(crate) fn check<'m>(
     mem: &'m dyn GuestMemory,
@@ -92,19 +93,22 @@ pub(crate) fn check<'m>(
     align: u32,
     access: Access,
 ) -> Result<HostRange<'m>, GuestError> {
-    let end = offset.checked_add(len).ok_or(GuestError::PtrOverflow)?;
-    let region = Region::new(offset, len);
+    let (base, mem_len, borrows) = mem.base_and_borrows();
+    debug_assert!(
+        !base.is_null() || mem_len == 0,
+        "GuestMemory contract, point 1"
+    );
+    // In `u64` the sum of two `u32`s cannot wrap.
+    let end = u64::from(offset).wrapping_add(u64::from(len));
     // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
-    if offset.checked_rem(align).is_some_and(|r| r != 0) {
-        return Err(GuestError::PtrNotAligned(region, align));
+    let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
+    if end > u64::from(mem_len) || misaligned {
+        return Err(refusal(offset, len, align));
     }
-    let (base, mem_len) = mem.base();
-    if end > mem_len || (base.is_null() && mem_len != 0) {
-        return Err(GuestError::PtrOutOfBounds(region));
-    }
+    let region = Region::new(offset, len);
     match access {
-        Access::Read => mem.borrows().check_read(region)?,
-        Access::Write => mem.borrows().check_write(region)?,
+        Access::Read => borrows.check_read(region)?,
+        Access::Write => borrows.check_write(region)?,
         Access::View => {}
     }
     // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (contract
@@ -116,13 +120,26 @@ pub(crate) fn check<'m>(
         // SAFETY: 1. `len == 0`: nothing is promised about `ptr`. 2. `host_len == region.len`.
         return Ok(unsafe { HostRange::new_unchecked(base, 0, region) });
     }
-    // SAFETY: `offset < end <= mem_len` and `mem_len > 0` here, so `base` is non-null and
+    // SAFETY: `offset < end <= mem_len` here, so `mem_len > 0`, `base` is non-null and
     // `base + offset` is inside the allocation of `mem_len` bytes that `base()` just described
     // (contract point 1): `add` stays in bounds.
     let start = unsafe { base.add(host_offset) };
     // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside `base .. base + mem_len`
     // of `mem`, borrowed for `'m`; `base()` was called above. 2. `host_len` is `region.len`.
     Ok(unsafe { HostRange::new_unchecked(start, host_len, region) })
+}
+
+/// Why [`check`] refused a range: its first failing rule. Off the hot path.
+#[cold]
+fn refusal(offset: u32, len: u32, align: u32) -> GuestError {
+    let region = Region::new(offset, len);
+    if offset.checked_add(len).is_none() {
+        GuestError::PtrOverflow
+    } else if offset.checked_rem(align).is_some_and(|r| r != 0) {
+        GuestError::PtrNotAligned(region, align)
+    } else {
+        GuestError::PtrOutOfBounds(region)
+    }
 }
 
 impl HostRange<'_> {

@@ -146,6 +146,53 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         }
     }
 
+    /// Reads the elements one by one from a view of the whole array: the array is checked
+    /// once, and lent (as with [`as_slice`](Self::as_slice)) for as long as the iterator lives,
+    /// so each element is decoded from bytes nothing can change, without a check of its own.
+    /// The fast way through an array of structs; unlike [`iter`](Self::iter), writes to the
+    /// array fail while the iterator lives.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`validate`](Self::validate), and those of
+    /// [`GuestPtr::<[u8]>::as_slice`](GuestPtr::as_slice) for its bytes; each item is a
+    /// validation error of `T` (such as [`GuestError::InvalidEnumValue`]) or a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{guest_struct, GuestPtr, SliceMemory};
+    ///
+    /// guest_struct! {
+    ///     pub struct Iovec<'a> {
+    ///         pub buf: GuestPtr<'a, u8>,
+    ///         pub buf_len: u32,
+    ///     }
+    /// }
+    ///
+    /// let mut bytes = [0u8; 32];
+    /// let mem = SliceMemory::new(&mut bytes);
+    /// let iovs = GuestPtr::<[Iovec]>::new(&mem, (0, 2));
+    /// iovs.get(1).unwrap().write(Iovec { buf: GuestPtr::new(&mem, 16), buf_len: 5 })?;
+    /// let mut total = 0;
+    /// for iov in iovs.read_iter()? {
+    ///     total += iov?.buf_len;
+    /// }
+    /// assert_eq!(total, 5);
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    pub fn read_iter(&self) -> Result<ReadIter<'a, T>, GuestError> {
+        let bytes = self.checked_range(Access::Read)?.region();
+        let view = GuestSlice::<u8>::new(self.mem(), bytes.start, bytes.len)?;
+        Ok(ReadIter {
+            mem: self.mem(),
+            view,
+            at: 0,
+            left: self.len(),
+            _elem: core::marker::PhantomData,
+        })
+    }
+
     /// Copies the array into `dst`, which must have `len()` elements. The whole guest range is
     /// checked once; types whose host and guest bytes agree are copied with one `memcpy`.
     ///
@@ -401,3 +448,54 @@ impl<'a, T: GuestType<'a>> Iterator for GuestIter<'a, T> {
 }
 
 impl<'a, T: GuestType<'a>> FusedIterator for GuestIter<'a, T> {}
+
+/// The iterator of [`GuestPtr::<[T]>::read_iter`](GuestPtr::read_iter): decodes each element
+/// from a view of the array, which it holds until it is dropped.
+pub struct ReadIter<'a, T> {
+    mem: &'a dyn crate::GuestMemory,
+    view: GuestSlice<'a, u8>,
+    /// Byte offset of the next element in `view`.
+    at: usize,
+    /// Elements not yet yielded (counted, so that zero-sized types end too).
+    left: u32,
+    _elem: core::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
+    /// `T::GUEST_SIZE` in bytes.
+    #[inline(always)]
+    fn size() -> usize {
+        // Lossless: a guest size fits the host's `usize` wherever the array did.
+        usize::try_from(T::GUEST_SIZE).unwrap_or(usize::MAX)
+    }
+}
+
+impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
+    type Item = Result<T, GuestError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.left = self.left.checked_sub(1)?;
+        let end = self.at.checked_add(Self::size())?;
+        let bytes = self.view.get(self.at..end)?;
+        self.at = end;
+        Some(T::decode(self.mem, bytes))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.left).ok();
+        (left.unwrap_or(usize::MAX), left)
+    }
+}
+
+impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
+
+impl<T> core::fmt::Debug for ReadIter<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadIter")
+            .field("bytes", &self.view.len())
+            .field("at", &self.at)
+            .field("left", &self.left)
+            .finish()
+    }
+}

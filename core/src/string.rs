@@ -65,6 +65,7 @@ impl<'a> GuestPtr<'a, str> {
     /// ));
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn copy_to_buf<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, GuestError> {
         let too_small = GuestError::BufferTooSmall {
             needed: self.len(),
@@ -94,6 +95,7 @@ impl<'a> GuestPtr<'a, str> {
     /// assert_eq!(s.split_once('='), Some(("KEY", "value")));
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn to_heapless<const N: usize>(&self) -> Result<heapless::String<N>, GuestError> {
         let bytes = self.as_bytes().to_heapless::<N>()?;
         heapless::String::from_utf8(bytes).map_err(GuestError::InvalidUtf8)
@@ -120,6 +122,7 @@ impl<'a> GuestPtr<'a, str> {
     /// assert!(path.ends_with(".txt"));
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn as_str(&self) -> Result<GuestStr<'a>, GuestError> {
         GuestStr::new(self.mem(), self.offset_base(), self.len())
     }

@@ -347,6 +347,7 @@ impl Wasm3Memory {
 //    memory (`call` needs `&mut`); `Wasm3Memory` is neither `Send` nor `Sync` (raw pointer), and
 //    the crate hands out no other reference to the bytes.
 // 5. `borrows` is a private field, the same for the life of the value.
+// 6. `base_and_borrows` is the provided one.
 unsafe impl GuestMemory for Wasm3Memory {
     fn base(&self) -> (*mut u8, u32) {
         let mut len: u32 = 0;

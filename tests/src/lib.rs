@@ -133,6 +133,7 @@ impl MovingMemory {
 // 3. The pointer is never null.
 // 4. `MovingMemory` is `!Sync` (it holds `Cell`s) and hands out no references to its bytes.
 // 5. `borrows` is a field, the same for the life of `self`.
+// 6. `base_and_borrows` is the provided one.
 #[allow(unsafe_code)]
 unsafe impl GuestMemory for MovingMemory {
     fn base(&self) -> (*mut u8, u32) {

@@ -260,3 +260,101 @@ fn iteration_stops_at_offset_overflow() {
     assert_eq!(items[2], Err(GuestError::PtrOverflow));
     assert_eq!(near_top.iter().size_hint(), (4, Some(4)));
 }
+
+guest_struct! {
+    /// No fields: zero bytes in the guest.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Unit {}
+}
+
+#[test]
+fn read_iter_checks_once_and_lends_the_array() {
+    for placement in Placement::ALL {
+        let mut host = HostBuffer::new(128, placement);
+        let mem = host.memory();
+        let iovs = GuestPtr::<[Iovec]>::new(&mem, (8, 3));
+        let written = [
+            Iovec {
+                buf: GuestPtr::new(&mem, 64),
+                buf_len: 3,
+            },
+            Iovec {
+                buf: GuestPtr::new(&mem, 70),
+                buf_len: 0,
+            },
+            Iovec {
+                buf: GuestPtr::new(&mem, 250),
+                buf_len: 100,
+            },
+        ];
+        iovs.copy_from_slice(&written).unwrap();
+        let mut items = iovs.read_iter().unwrap();
+        assert_eq!(items.size_hint(), (3, Some(3)));
+        assert_eq!(items.next(), Some(Ok(written[0])));
+        // While the iterator lives, the array cannot change under it; elsewhere it can.
+        assert!(matches!(
+            iovs.get(2).unwrap().write(written[0]),
+            Err(GuestError::BorrowConflict(_))
+        ));
+        GuestPtr::<u32>::new(&mem, 64).write(7).unwrap();
+        let rest: Vec<_> = items.by_ref().collect();
+        assert_eq!(rest, [Ok(written[1]), Ok(written[2])]);
+        assert_eq!(items.next(), None);
+        drop(items);
+        iovs.get(2).unwrap().write(written[0]).unwrap();
+    }
+}
+
+#[test]
+fn read_iter_refuses_bad_arrays_and_reports_bad_elements() {
+    let mut host = HostBuffer::new(64, Placement::Aligned);
+    let mem = host.memory();
+    assert_eq!(
+        GuestPtr::<[Iovec]>::new(&mem, (2, 1))
+            .read_iter()
+            .map(|_| ()),
+        Err(GuestError::PtrNotAligned(Region::new(2, 8), 4))
+    );
+    assert_eq!(
+        GuestPtr::<[Iovec]>::new(&mem, (56, 2))
+            .read_iter()
+            .map(|_| ()),
+        Err(GuestError::PtrOutOfBounds(Region::new(56, 16)))
+    );
+    assert_eq!(
+        GuestPtr::<[Iovec]>::new(&mem, (0, u32::MAX))
+            .read_iter()
+            .map(|_| ()),
+        Err(GuestError::PtrOverflow)
+    );
+    assert_eq!(
+        GuestPtr::<[Iovec]>::new(&mem, (64, 0))
+            .read_iter()
+            .unwrap()
+            .count(),
+        0
+    );
+    // An element that does not decode is an `Err` item; the others still come.
+    GuestPtr::<u8>::new(&mem, 1).write(9).unwrap();
+    let kinds: Vec<_> = GuestPtr::<[FileType]>::new(&mem, (0, 3))
+        .read_iter()
+        .unwrap()
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            Ok(FileType::Unknown),
+            Err(GuestError::InvalidEnumValue("FileType", 9)),
+            Ok(FileType::Unknown)
+        ]
+    );
+    // Zero-sized elements are counted, not measured: the iteration ends.
+    assert_eq!(<Unit as GuestType>::GUEST_SIZE, 0);
+    assert_eq!(
+        GuestPtr::<[Unit]>::new(&mem, (0, 5))
+            .read_iter()
+            .unwrap()
+            .count(),
+        5
+    );
+}

@@ -217,7 +217,7 @@ fn target(workload: &str, size: usize) -> Option<(&'static str, f64)> {
         Some(("limit", 1.0 / 0.9))
     } else if workload == "str copy+validate" {
         Some(("limit", 1.1))
-    } else if workload == "iovec iter+read" {
+    } else if workload == "iovec iter+read" || workload == "iovec read_iter" {
         Some(("hand", 1.5))
     } else {
         None

@@ -314,7 +314,12 @@ fn instructions(cli: &Path, wasi: &str, rounds: &str) -> Option<u64> {
 /// to /dev/null) on guestmem's WASI and on wasm3's C WASI; wall-time medians of 7 runs, and
 /// instruction counts under callgrind (ROUNDS/10 calls) when valgrind is installed.
 pub fn bench(args: &[String]) -> StepResult {
-    let rounds = args.first().map_or("200000", String::as_str);
+    // `--quick` (from `cargo xtask bench --quick`) runs a quarter of the calls.
+    let quick = args.iter().any(|a| a == "--quick");
+    let rounds = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map_or(if quick { "50000" } else { "200000" }, String::as_str);
     let rounds_n: u64 = rounds
         .parse()
         .map_err(|_| format!("bench: bad ROUNDS {rounds}"))?;

@@ -78,6 +78,22 @@ gm_pair!(iter_gm, iter_gm_devirt, |m, _h, n| {
     s
 });
 
+// The array checked once and lent while each element is decoded from it.
+gm_pair!(read_iter_gm, read_iter_gm_devirt, |m, _h, n| {
+    let (off, n) = (black_box(IOV), black_box(n));
+    let Ok(iovs) = GuestPtr::<[Iovec<'_>]>::new(m, (off, n as u32)).read_iter() else {
+        return TRAP;
+    };
+    let mut s = 0u64;
+    for iov in iovs {
+        let Ok(iov) = iov else {
+            return TRAP;
+        };
+        s = add(s, iov.buf.offset(), iov.buf_len);
+    }
+    s
+});
+
 // Copy the whole array out once, then use it.
 gm_pair!(copy_gm, copy_gm_devirt, |m, _h, n| {
     let (off, n) = (black_box(IOV), black_box(n));
@@ -171,6 +187,16 @@ pub(crate) fn workloads() -> Vec<(&'static str, Impls)> {
                 hand,
                 gm: iter_gm,
                 gm_devirt: Some(iter_gm_devirt),
+                wiggle: wg_kernel!(iter_wiggle),
+            },
+        ),
+        (
+            "iovec read_iter",
+            Impls {
+                limit: Some(limit),
+                hand,
+                gm: read_iter_gm,
+                gm_devirt: Some(read_iter_gm_devirt),
                 wiggle: wg_kernel!(iter_wiggle),
             },
         ),

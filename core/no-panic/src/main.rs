@@ -76,6 +76,11 @@ fn exercise(mem: &SliceMemory<'_>) {
         keep(item.map(|p| p.read().map(|v| v.buf_len)));
     }
     keep(iovs.get(opaque(1)).map(|p| p.offset()));
+    if let Ok(items) = iovs.read_iter() {
+        for item in items {
+            keep(item.map(|v| v.buf_len));
+        }
+    }
 
     // Arrays.
     let bytes = GuestPtr::<[u8]>::new(mem, (at, len));
