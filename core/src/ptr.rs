@@ -269,6 +269,39 @@ impl<'a, T> GuestPtr<'a, T> {
     }
 }
 
+/// Arrays (`[T]`) and strings (`str`): an offset and a length.
+impl<T: ?Sized + Pointee<Pointer = (u32, u32)>> GuestPtr<'_, T> {
+    /// The guest offset of the first element or byte.
+    #[inline]
+    pub fn offset_base(&self) -> u32 {
+        self.pointer.0
+    }
+
+    /// The length: elements of an array, bytes of a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestPtr, SliceMemory};
+    ///
+    /// let mem = SliceMemory::empty();
+    /// let array = GuestPtr::<[u32]>::new(&mem, (16, 3));
+    /// assert_eq!((array.offset_base(), array.len(), array.is_empty()), (16, 3, false));
+    /// let text = GuestPtr::<str>::new(&mem, (8, 0));
+    /// assert_eq!((text.offset_base(), text.len(), text.is_empty()), (8, 0, true));
+    /// ```
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.pointer.1
+    }
+
+    /// Whether the length is zero.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl<T: ?Sized + Pointee> Clone for GuestPtr<'_, T> {
     fn clone(&self) -> Self {
         *self

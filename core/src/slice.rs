@@ -8,13 +8,7 @@ use crate::view::{GuestSlice, GuestSliceMut};
 use crate::{GuestError, GuestPtr, GuestType};
 
 impl<'a, T> GuestPtr<'a, [T]> {
-    /// The guest offset of the first element.
-    #[inline]
-    pub fn offset_base(&self) -> u32 {
-        self.pointer().0
-    }
-
-    /// The number of elements.
+    /// A pointer to the first element (checks nothing).
     ///
     /// # Examples
     ///
@@ -23,22 +17,9 @@ impl<'a, T> GuestPtr<'a, [T]> {
     ///
     /// let mem = SliceMemory::empty();
     /// let array = GuestPtr::<[u32]>::new(&mem, (16, 3));
-    /// assert_eq!((array.offset_base(), array.len(), array.is_empty()), (16, 3, false));
     /// assert_eq!(array.as_ptr().offset(), 16);
     /// assert_eq!(array.byte_len(), Ok(12));
     /// ```
-    #[inline]
-    pub fn len(&self) -> u32 {
-        self.pointer().1
-    }
-
-    /// Whether the array has no elements.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// A pointer to the first element (checks nothing).
     #[inline]
     pub fn as_ptr(&self) -> GuestPtr<'a, T> {
         GuestPtr::new(self.mem(), self.offset_base())

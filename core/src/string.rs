@@ -5,13 +5,7 @@ use crate::view::GuestStr;
 use crate::{GuestError, GuestPtr};
 
 impl<'a> GuestPtr<'a, str> {
-    /// The guest offset of the first byte.
-    #[inline]
-    pub fn offset_base(&self) -> u32 {
-        self.pointer().0
-    }
-
-    /// The length in bytes.
+    /// The string's bytes, as an array of `u8` (checks nothing).
     ///
     /// # Examples
     ///
@@ -21,21 +15,8 @@ impl<'a> GuestPtr<'a, str> {
     /// let mut bytes = *b"abc";
     /// let mem = SliceMemory::new(&mut bytes);
     /// let s = GuestPtr::<str>::new(&mem, (1, 2));
-    /// assert_eq!((s.offset_base(), s.len(), s.is_empty()), (1, 2, false));
     /// assert_eq!(s.as_bytes().to_heapless::<2>().unwrap().as_slice(), b"bc");
     /// ```
-    #[inline]
-    pub fn len(&self) -> u32 {
-        self.pointer().1
-    }
-
-    /// Whether the string has no bytes.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The string's bytes, as an array of `u8` (checks nothing).
     #[inline]
     pub fn as_bytes(&self) -> GuestPtr<'a, [u8]> {
         GuestPtr::new(self.mem(), self.pointer())

@@ -446,29 +446,21 @@ fn run_body(body: impl FnOnce() -> Result<Option<u64>, Trap>) -> Result<Option<u
 /// The CPU time of the process (`process = true`) or of the calling thread, in nanoseconds.
 #[cfg(feature = "std")]
 pub(crate) fn cpu_time_ns(process: bool) -> Option<u64> {
-    let clock = if process {
-        libc::CLOCK_PROCESS_CPUTIME_ID
-    } else {
-        libc::CLOCK_THREAD_CPUTIME_ID
-    };
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable `timespec`; the clock id is a constant of this
-    // platform.
-    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
-    if rc != 0 {
-        return None;
-    }
-    let secs = u64::try_from(ts.tv_sec).ok()?;
-    let nanos = u64::try_from(ts.tv_nsec).ok()?;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    cpu_clock_ns(process, libc::clock_gettime)
 }
 
 /// The resolution of the CPU time clocks, in nanoseconds.
 #[cfg(feature = "std")]
 pub(crate) fn cpu_time_res_ns(process: bool) -> Option<u64> {
+    cpu_clock_ns(process, libc::clock_getres)
+}
+
+/// Asks `query` (`clock_gettime` or `clock_getres`) about a CPU time clock, in nanoseconds.
+#[cfg(feature = "std")]
+fn cpu_clock_ns(
+    process: bool,
+    query: unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> libc::c_int,
+) -> Option<u64> {
     let clock = if process {
         libc::CLOCK_PROCESS_CPUTIME_ID
     } else {
@@ -478,8 +470,9 @@ pub(crate) fn cpu_time_res_ns(process: bool) -> Option<u64> {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: as in `cpu_time_ns`.
-    let rc = unsafe { libc::clock_getres(clock, &mut ts) };
+    // SAFETY: `query` is `clock_gettime` or `clock_getres`, which write one `timespec` to a
+    // valid, writable pointer; the clock id is a constant of this platform.
+    let rc = unsafe { query(clock, &mut ts) };
     if rc != 0 {
         return None;
     }
