@@ -216,10 +216,9 @@ impl HostRange<'_> {
         if dst.is_empty() {
             return Ok(());
         }
-        // SAFETY: source: `len > 0` bytes of live guest memory (the `HostRange` invariant).
-        // Destination: `dst`, the same length, valid for writes. They do not overlap: `dst` is a
-        // unique Rust reference, so it is either outside guest memory or a mutable view, and the
-        // borrow table (`Access::Read`) ruled out any mutable view over this range.
+        // No overlap: `dst` is a unique reference, so it is outside guest memory or a mutable
+        // view, and the borrow table (`Access::Read`) ruled out a mutable view of this range.
+        // SAFETY: `len > 0` live guest bytes (`HostRange` invariant) into `dst`, as long; see above.
         unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr(), dst.len()) };
         Ok(())
     }
@@ -237,10 +236,9 @@ impl HostRange<'_> {
         if src.is_empty() {
             return Ok(());
         }
-        // SAFETY: destination: `len > 0` bytes of live guest memory, valid for writes (the
-        // `HostRange` invariant). Source: `src`, the same length. No overlap: if `src` points
-        // into guest memory it is a view, and the borrow table (`Access::Write`) ruled out any
-        // view over this range.
+        // No overlap: if `src` points into guest memory it is a view, and the borrow table
+        // (`Access::Write`) ruled out any view of this range.
+        // SAFETY: `src` into `len > 0` writable live guest bytes (`HostRange` invariant), as long.
         unsafe { ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len()) };
         Ok(())
     }
@@ -290,10 +288,9 @@ impl HostRange<'_> {
         if bytes == 0 {
             return Ok(());
         }
-        // SAFETY: destination as in `copy_from`. Source: the `bytes` bytes of `src`, all
-        // initialised because `T` has no padding (`GuestTypeTransparent`, point 3, which `_proof`
-        // shows). No overlap,
-        // as in `copy_from`.
+        // `src`'s `bytes` bytes are all initialised: `T` has no padding (`GuestTypeTransparent`,
+        // point 3, which `_proof` shows). No overlap, as in `copy_from`.
+        // SAFETY: `bytes` initialised bytes into as many writable live guest bytes; see above.
         unsafe { ptr::copy_nonoverlapping(src.as_ptr().cast::<u8>(), self.ptr(), bytes) };
         Ok(())
     }
@@ -334,10 +331,9 @@ impl HostRange<'_> {
         // `dst`, spare capacity of `out`, valid for writes; any bytes may be written into
         // `MaybeUninit<T>`. No overlap, as in `copy_to`: `out` is a unique Rust reference.
         unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), self.len()) };
-        // SAFETY: `set_len`'s preconditions: `new_len = old_len + count` is at most the
-        // capacity (the `count` elements after `old_len` exist: `dst`), and those elements are
-        // initialised: the copy wrote all their bytes, every bit pattern is a valid `T`
-        // (`GuestTypeTransparent`, point 2, shown by `_proof`) and `T` has no padding (point 3).
+        // The `count` elements after `old_len` exist (`dst`) and were all written; every bit
+        // pattern is a valid `T` and `T` has no padding (`GuestTypeTransparent`, points 2, 3).
+        // SAFETY: `new_len` is within capacity and its elements are initialised; see above.
         unsafe { out.set_len(new_len) };
         Ok(())
     }
@@ -384,13 +380,13 @@ impl HostRange<'_> {
         if count == 0 {
             return Ok(&[]);
         }
-        // SAFETY: `count * size_of::<T>() == len > 0` bytes of live guest memory (the
-        // `HostRange` invariant) at an address aligned for `T` (`view_len`); every bit pattern
-        // is a valid `T` (`GuestTypeTransparent`, shown by `_proof`). For `'v` nothing writes
-        // these bytes: writes
+        // `count * size_of::<T>() == len > 0` bytes of live guest memory (the `HostRange`
+        // invariant) at an address aligned for `T` (`view_len`); every bit pattern is a valid
+        // `T` (`GuestTypeTransparent`, shown by `_proof`). For `'v` nothing writes them: writes
         // and mutable views are refused by the borrow table (precondition 1), the memory does
         // not move and the guest is not re-entered while a borrow is recorded (`GuestMemory`
         // contract, point 2), and no other code touches them (point 4).
+        // SAFETY: valid, aligned, initialised and unchanged for `'v`, as argued above.
         Ok(unsafe { core::slice::from_raw_parts(self.ptr().cast::<T>(), count) })
     }
 
@@ -413,10 +409,10 @@ impl HostRange<'_> {
         if count == 0 {
             return Ok(&mut []);
         }
-        // SAFETY: as in `as_slice`, and for `'v` nothing else reads or writes these bytes:
-        // every other access and view is refused by the borrow table (precondition 1); writes
-        // of any bit pattern through the slice are sound (`GuestTypeTransparent`, shown by
-        // `_proof`).
+        // As in `as_slice`, and for `'v` nothing else reads or writes these bytes: every other
+        // access and view is refused by the borrow table (precondition 1); writes of any bit
+        // pattern through the slice are sound (`GuestTypeTransparent`, shown by `_proof`).
+        // SAFETY: valid, aligned, initialised and unaliased for `'v`, as argued above.
         Ok(unsafe { core::slice::from_raw_parts_mut(self.ptr().cast::<T>(), count) })
     }
 }

@@ -231,10 +231,11 @@ impl<'m> RawRuntime<'m> {
             *slot = arg.as_ptr();
         }
         let argc = u32::try_from(args.len().min(MAX_SLOTS)).unwrap_or(0);
-        // SAFETY: `function` was just found in this live runtime; `argv` holds `argc` valid
+        // `function` was just found in this live runtime; `argv` holds `argc` valid
         // NUL-terminated strings (wasm3 parses, never keeps them). Precondition 2: nothing
         // else touches the memory while the guest runs; host functions reach it only through
         // the `Wasm3Memory` built by `dispatch` for their call.
+        // SAFETY: a live function, valid arguments, and precondition 2, as argued above.
         let result = unsafe { m3::m3_CallWithArgs(function, argc, argv.as_ptr()) };
         if is_exit(result) {
             return Err(RawCallError::Exit);
@@ -404,10 +405,10 @@ pub unsafe fn dispatch<C>(
     };
     let count = arg_slots.min(MAX_SLOTS);
     let args: &[u64] = if count > 0 {
-        // SAFETY: precondition 2: `sp` points to at least `count` initialised slots. Nothing
-        // writes them while `body` reads them: the guest is paused in this call (precondition
-        // 1) and host functions cannot re-enter it; we write slot 0 only after `body` is done
-        // with the slice.
+        // Precondition 2: `sp` points to at least `count` initialised slots. Nothing writes
+        // them while `body` reads them: the guest is paused in this call (precondition 1) and
+        // host functions cannot re-enter it; we write slot 0 only after `body` is done with it.
+        // SAFETY: `count` initialised slots, unchanged while the slice lives, as argued above.
         unsafe { core::slice::from_raw_parts(sp, count) }
     } else {
         &[]

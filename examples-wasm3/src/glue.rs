@@ -413,10 +413,11 @@ macro_rules! host_fn {
             _mem: *mut ::core::ffi::c_void,
             cookie: *mut ::core::ffi::c_void,
         ) -> *const ::core::ffi::c_void {
-            // SAFETY: wasm3 calls this function only as linked by `Runtime::link` from the
-            // `HostFunc` built below: `rt` is that runtime, paused in this call; `sp` has the
-            // slots of `SIG`, which wasm3 checked against the import's type when linking;
-            // `cookie` is the runtime's pointer to its context (dispatch's preconditions 1–3).
+            // wasm3 calls this function only as linked by `Runtime::link` from the `HostFunc`
+            // built below: `rt` is that runtime, paused in this call; `sp` has the slots of
+            // `SIG`, which wasm3 checked against the import's type when linking; `cookie` is
+            // the runtime's pointer to its context.
+            // SAFETY: `__dispatch`'s preconditions 1–3 hold, as argued above.
             unsafe {
                 $crate::__dispatch::<$inner>(rt, sp, cookie, SIG.slots(), SIG.has_result(), $body)
             }

@@ -481,10 +481,11 @@ impl<'m, C> Runtime<'m, C> {
             *c = decimal(*arg, buf);
         }
         let c_args = c_args.get(..args.len()).unwrap_or(&[]);
-        // SAFETY: precondition 1: with validation, `name` is an exported function and every
-        // import is linked (checked above); without it, `new_trusted`'s caller promised both.
+        // Precondition 1: with validation, `name` is an exported function and every import is
+        // linked (checked above); without it, `new_trusted`'s caller promised both.
         // Precondition 2: no view is live (checked above), and `&mut self` keeps the embedder
         // off `self.memory` during the call.
+        // SAFETY: `call`'s preconditions 1 and 2 hold, as argued above.
         match unsafe { self.raw.call(c_name, c_args) } {
             Ok(slot) => Ok(has_result.then_some(slot)),
             Err(RawCallError::Exit) => Err(CallError::Exit),

@@ -82,10 +82,11 @@ pub(crate) type Status = u32;
 /// behaved, 1 when it did not (or could not be loaded).
 pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
     let config = Config::new(WASM_STACK).with_memory_limit(MEMORY_LIMIT);
-    // SAFETY: 1. `cargo xtask firmware` checks every embedded module with guestmem-wasm3's
-    // `validate` (`guestmem-wasm3 check`) before building the image. 2. `call` below only
-    // names functions each guest exports (`_start`, `run`, `attempt`, `describe`), after
+    // 1. `cargo xtask firmware` checks every embedded module with guestmem-wasm3's `validate`
+    // (`guestmem-wasm3 check`) before building the image. 2. `call` below only names
+    // functions each guest exports (`_start`, `run`, `attempt`, `describe`), after
     // `link_functions` linked every import (each guest imports only from the tables linked).
+    // SAFETY: `with_config_trusted`'s preconditions 1 and 2, as argued above.
     let loaded = unsafe { Runtime::with_config_trusted(guest.wasm, ctx, config) };
     let mut rt = match loaded {
         Ok(rt) => rt,
