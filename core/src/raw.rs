@@ -9,7 +9,7 @@ use core::ptr;
 
 use crate::error::saturate_u32;
 use crate::guest_type::Transparent;
-use crate::{GuestError, GuestMemory, Region};
+use crate::{BorrowTable, GuestError, GuestMemory, Region};
 
 /// What a checked range will be used for, which decides the borrow-table check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +93,19 @@ pub(crate) fn check<'m>(
     align: u32,
     access: Access,
 ) -> Result<HostRange<'m>, GuestError> {
+    check_with_table(mem, offset, len, align, access).map(|(range, _)| range)
+}
+
+/// [`check`], also returning the memory's borrow table (from the same dynamic call), for the
+/// views that record themselves in it.
+#[inline]
+pub(crate) fn check_with_table<'m>(
+    mem: &'m dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+    access: Access,
+) -> Result<(HostRange<'m>, &'m BorrowTable), GuestError> {
     let (base, mem_len, borrows) = mem.base_and_borrows();
     debug_assert!(
         !base.is_null() || mem_len == 0,
@@ -118,7 +131,10 @@ pub(crate) fn check<'m>(
     if host_len == 0 {
         // Never offset (or later dereference) a possibly-null base for an empty range.
         // SAFETY: 1. `len == 0`: nothing is promised about `ptr`. 2. `host_len == region.len`.
-        return Ok(unsafe { HostRange::new_unchecked(base, 0, region) });
+        return Ok((
+            unsafe { HostRange::new_unchecked(base, 0, region) },
+            borrows,
+        ));
     }
     // SAFETY: `offset < end <= mem_len` here, so `mem_len > 0`, `base` is non-null and
     // `base + offset` is inside the allocation of `mem_len` bytes that `base()` just described
@@ -126,7 +142,8 @@ pub(crate) fn check<'m>(
     let start = unsafe { base.add(host_offset) };
     // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside `base .. base + mem_len`
     // of `mem`, borrowed for `'m`; `base()` was called above. 2. `host_len` is `region.len`.
-    Ok(unsafe { HostRange::new_unchecked(start, host_len, region) })
+    let range = unsafe { HostRange::new_unchecked(start, host_len, region) };
+    Ok((range, borrows))
 }
 
 /// Why [`check`] refused a range: its first failing rule. Off the hot path.

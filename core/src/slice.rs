@@ -163,8 +163,12 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
     pub fn read_iter(&self) -> Result<ReadIter<'a, T>, GuestError> {
-        let bytes = self.checked_range(Access::Read)?.region();
-        let view = GuestSlice::<u8>::new(self.mem(), bytes.start, bytes.len)?;
+        let view = GuestSlice::bytes(
+            self.mem(),
+            self.offset_base(),
+            self.byte_len()?,
+            T::GUEST_ALIGN,
+        )?;
         Ok(ReadIter {
             mem: self.mem(),
             view,

@@ -7,36 +7,30 @@ use core::ops::{Deref, DerefMut};
 use crate::borrow::BorrowKind;
 use crate::guest_type::{GuestTypeTransparent, Transparent};
 use crate::raw::{self, Access, HostRange};
-use crate::{GuestError, GuestMemory, GuestType, Region};
+use crate::{BorrowTable, GuestError, GuestMemory, GuestType, Region};
 
 /// A recorded borrow of a region, released on drop.
 struct Loan<'a> {
-    mem: &'a dyn GuestMemory,
+    table: &'a BorrowTable,
     region: Region,
     kind: BorrowKind,
 }
 
 impl<'a> Loan<'a> {
-    /// Checks `count` elements of `T` at `offset` and records a borrow of them.
-    fn take<T: GuestTypeTransparent>(
+    /// Checks the `len` bytes at `offset` (aligned to `align` in the guest) and records a
+    /// borrow of them.
+    #[inline]
+    fn take(
         mem: &'a dyn GuestMemory,
         offset: u32,
-        count: u32,
+        len: u32,
+        align: u32,
         kind: BorrowKind,
     ) -> Result<(Self, HostRange<'a>), GuestError> {
-        let len = count
-            .checked_mul(<T as GuestType<'a>>::GUEST_SIZE)
-            .ok_or(GuestError::PtrOverflow)?;
-        let range = raw::check(
-            mem,
-            offset,
-            len,
-            <T as GuestType<'a>>::GUEST_ALIGN,
-            Access::View,
-        )?;
-        mem.borrows().borrow(range.region(), kind)?;
+        let (range, table) = raw::check_with_table(mem, offset, len, align, Access::View)?;
+        table.borrow(range.region(), kind)?;
         let loan = Loan {
-            mem,
+            table,
             region: range.region(),
             kind,
         };
@@ -46,8 +40,16 @@ impl<'a> Loan<'a> {
 
 impl Drop for Loan<'_> {
     fn drop(&mut self) {
-        self.mem.borrows().release(self.region, self.kind);
+        self.table.release(self.region, self.kind);
     }
+}
+
+/// The length in bytes of `count` elements of `T`, and `T`'s guest alignment.
+fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
+    let len = count
+        .checked_mul(T::GUEST_SIZE)
+        .ok_or(GuestError::PtrOverflow)?;
+    Ok((len, T::GUEST_ALIGN))
 }
 
 /// A shared view of guest memory as `&[T]`: no copy. Obtained from
@@ -136,12 +138,37 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
         offset: u32,
         count: u32,
     ) -> Result<Self, GuestError> {
-        let (loan, range) = Loan::take::<T>(mem, offset, count, BorrowKind::Shared)?;
+        let (len, align) = layout_of::<T>(count)?;
+        Self::with_alignment(mem, offset, len, align)
+    }
+
+    #[inline]
+    fn with_alignment(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        len: u32,
+        align: u32,
+    ) -> Result<Self, GuestError> {
+        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Shared)?;
         // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
         // is kept beside the slice until both are dropped together (if `as_slice` fails, the
         // loan is dropped and released at once).
         let slice = unsafe { range.as_slice(Transparent::<T>::new()) }?;
         Ok(GuestSlice { slice, _loan: loan })
+    }
+}
+
+impl<'a> GuestSlice<'a, u8> {
+    /// A byte view of the `len` bytes at `offset`, which the guest promises are aligned to
+    /// `align` (the alignment of the type the bytes hold).
+    #[inline]
+    pub(crate) fn bytes(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        len: u32,
+        align: u32,
+    ) -> Result<Self, GuestError> {
+        Self::with_alignment(mem, offset, len, align)
     }
 }
 
@@ -151,7 +178,8 @@ impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
         offset: u32,
         count: u32,
     ) -> Result<Self, GuestError> {
-        let (loan, range) = Loan::take::<T>(mem, offset, count, BorrowKind::Mut)?;
+        let (len, align) = layout_of::<T>(count)?;
+        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Mut)?;
         // SAFETY: 1. `loan` recorded the range's region as a mutable borrow, successfully, and
         // is kept beside the slice until both are dropped together.
         let slice = unsafe { range.as_mut_slice(Transparent::<T>::new()) }?;
