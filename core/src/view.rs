@@ -56,7 +56,19 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// [`GuestPtr::<[T]>::as_slice`](crate::GuestPtr::as_slice).
 ///
 /// While it lives, the region cannot be written through this crate and the embedder must not
-/// re-enter the guest. It cannot outlive the memory:
+/// re-enter the guest.
+///
+/// ```
+/// use guestmem::{GuestPtr, SliceMemory};
+///
+/// let mut bytes = [1u8, 2, 3, 4];
+/// let mem = SliceMemory::new(&mut bytes);
+/// let view = GuestPtr::<[u8]>::new(&mem, (1, 3)).as_slice()?;
+/// assert_eq!(view.iter().sum::<u8>(), 9);
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
+///
+/// It cannot outlive the memory:
 ///
 /// ```compile_fail
 /// use guestmem::{GuestPtr, SliceMemory};
