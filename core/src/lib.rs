@@ -33,8 +33,8 @@ pub use error::{GuestError, Region};
 pub use guest_type::{GuestType, GuestTypeTransparent, Transparent, MAX_SCRATCH};
 pub use memory::{GuestMemory, SliceMemory};
 pub use ptr::{GuestPtr, Pointee};
-pub use slice::{GuestIter, ReadIter};
-pub use view::{GuestSlice, GuestSliceMut, GuestStr};
+pub use slice::GuestIter;
+pub use view::{GuestSlice, GuestSliceMut, GuestStr, ReadIter};
 
 /// What the macros expand to. Not public API: may change in any release.
 #[doc(hidden)]

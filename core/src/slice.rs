@@ -4,7 +4,7 @@ use core::iter::FusedIterator;
 
 use crate::guest_type::{with_scratch, GuestTypeTransparent};
 use crate::raw::{self, Access, HostRange};
-use crate::view::{GuestSlice, GuestSliceMut};
+use crate::view::{GuestSlice, GuestSliceMut, ReadIter};
 use crate::{GuestError, GuestPtr, GuestType};
 
 impl<'a, T> GuestPtr<'a, [T]> {
@@ -163,19 +163,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
     pub fn read_iter(&self) -> Result<ReadIter<'a, T>, GuestError> {
-        let view = GuestSlice::bytes(
-            self.mem(),
-            self.offset_base(),
-            self.byte_len()?,
-            T::GUEST_ALIGN,
-        )?;
-        Ok(ReadIter {
-            mem: self.mem(),
-            view,
-            at: 0,
-            left: self.len(),
-            _elem: core::marker::PhantomData,
-        })
+        ReadIter::new(self.mem(), self.offset_base(), self.len())
     }
 
     /// Copies the array into `dst`, which must have `len()` elements. The whole guest range is
@@ -433,54 +421,3 @@ impl<'a, T: GuestType<'a>> Iterator for GuestIter<'a, T> {
 }
 
 impl<'a, T: GuestType<'a>> FusedIterator for GuestIter<'a, T> {}
-
-/// The iterator of [`GuestPtr::<[T]>::read_iter`](GuestPtr::read_iter): decodes each element
-/// from a view of the array, which it holds until it is dropped.
-pub struct ReadIter<'a, T> {
-    mem: &'a dyn crate::GuestMemory,
-    view: GuestSlice<'a, u8>,
-    /// Byte offset of the next element in `view`.
-    at: usize,
-    /// Elements not yet yielded (counted, so that zero-sized types end too).
-    left: u32,
-    _elem: core::marker::PhantomData<fn() -> T>,
-}
-
-impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
-    /// `T::GUEST_SIZE` in bytes.
-    #[inline(always)]
-    fn size() -> usize {
-        // Lossless: a guest size fits the host's `usize` wherever the array did.
-        usize::try_from(T::GUEST_SIZE).unwrap_or(usize::MAX)
-    }
-}
-
-impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
-    type Item = Result<T, GuestError>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        self.left = self.left.checked_sub(1)?;
-        let end = self.at.checked_add(Self::size())?;
-        let bytes = self.view.get(self.at..end)?;
-        self.at = end;
-        Some(T::decode(self.mem, bytes))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = usize::try_from(self.left).ok();
-        (left.unwrap_or(usize::MAX), left)
-    }
-}
-
-impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
-
-impl<T> core::fmt::Debug for ReadIter<'_, T> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ReadIter")
-            .field("bytes", &self.view.len())
-            .field("at", &self.at)
-            .field("left", &self.left)
-            .finish()
-    }
-}

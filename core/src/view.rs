@@ -2,7 +2,10 @@
 //! the loan in the memory's [`BorrowTable`](crate::BorrowTable) until they are dropped.
 
 use core::fmt;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
+use core::slice::ChunksExact;
 
 use crate::borrow::BorrowKind;
 use crate::guest_type::{GuestTypeTransparent, Transparent};
@@ -170,20 +173,6 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
     }
 }
 
-impl<'a> GuestSlice<'a, u8> {
-    /// A byte view of the `len` bytes at `offset`, which the guest promises are aligned to
-    /// `align` (the alignment of the type the bytes hold).
-    #[inline]
-    pub(crate) fn bytes(
-        mem: &'a dyn GuestMemory,
-        offset: u32,
-        len: u32,
-        align: u32,
-    ) -> Result<Self, GuestError> {
-        Self::with_alignment(mem, offset, len, align)
-    }
-}
-
 impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
     pub(crate) fn new(
         mem: &'a dyn GuestMemory,
@@ -205,6 +194,78 @@ impl<'a> GuestStr<'a> {
         // Validated on the very bytes that are lent: nothing can write them while `_loan` lives.
         let text = core::str::from_utf8(slice).map_err(GuestError::InvalidUtf8)?;
         Ok(GuestStr { text, _loan })
+    }
+}
+
+/// The iterator of [`GuestPtr::<[T]>::read_iter`](crate::GuestPtr::read_iter): decodes each
+/// element from the bytes of the array, which it holds lent until it is dropped.
+pub struct ReadIter<'a, T> {
+    mem: &'a dyn GuestMemory,
+    /// The lent bytes, one chunk per element (private: they never leave the iterator).
+    elements: ChunksExact<'a, u8>,
+    /// Elements of a zero-sized `T` not yet yielded (they have no chunks to count).
+    left: u32,
+    _loan: Loan<'a>,
+    _elem: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
+    pub(crate) fn new(
+        mem: &'a dyn GuestMemory,
+        offset: u32,
+        count: u32,
+    ) -> Result<Self, GuestError> {
+        let (len, align) = layout_of::<T>(count)?;
+        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Shared)?;
+        // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
+        // is kept in the iterator as long as the bytes.
+        let bytes = unsafe { range.as_slice(Transparent::<u8>::new()) }?;
+        // A zero-sized `T` never reads its (empty) chunk: `next` counts it.
+        let size = usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)?;
+        Ok(ReadIter {
+            mem,
+            elements: bytes.chunks_exact(size.max(1)),
+            left: count,
+            _loan: loan,
+            _elem: PhantomData,
+        })
+    }
+}
+
+impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
+    type Item = Result<T, GuestError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = if T::GUEST_SIZE == 0 {
+            self.left = self.left.checked_sub(1)?;
+            &[]
+        } else {
+            self.elements.next()?
+        };
+        // `decode` cannot keep `bytes` (their lifetime is not `'a`), and cannot change them:
+        // the loan makes every write to them fail.
+        Some(T::decode(self.mem, bytes))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = if T::GUEST_SIZE == 0 {
+            usize::try_from(self.left).ok()
+        } else {
+            Some(self.elements.len())
+        };
+        (left.unwrap_or(usize::MAX), left)
+    }
+}
+
+impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
+
+impl<T> fmt::Debug for ReadIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadIter")
+            .field("region", &self._loan.region)
+            .field("left", &self.left)
+            .finish()
     }
 }
 
