@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The result of a step: `Err` carries a one-line reason.
@@ -31,6 +32,14 @@ pub fn cargo(toolchain: Option<&str>, args: &[&str]) -> Command {
     c
 }
 
+/// How many steps have passed in this run.
+static PASSED: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of steps that have passed so far.
+pub fn passed() -> usize {
+    PASSED.load(Ordering::Relaxed)
+}
+
 /// Runs `command` as the step `name`, printing its name, the command and its duration.
 pub fn step(name: &str, command: &mut Command) -> StepResult {
     println!("\n==> {name}\n    $ {}", describe(command));
@@ -41,6 +50,7 @@ pub fn step(name: &str, command: &mut Command) -> StepResult {
     let secs = start.elapsed().as_secs_f64();
     if status.success() {
         println!("<== {name}: ok ({secs:.1} s)");
+        PASSED.fetch_add(1, Ordering::Relaxed);
         Ok(())
     } else {
         Err(format!("{name}: failed ({status}) after {secs:.1} s"))
