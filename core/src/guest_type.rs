@@ -147,7 +147,7 @@ pub unsafe trait GuestTypeTransparent: Copy + 'static + for<'a> GuestType<'a> {}
 /// Proof that `T: GuestTypeTransparent`, which generic code can hold without the bound.
 ///
 /// Its only constructor requires the bound, so holding one is as good as the bound: the bulk
-/// copies and views of [`raw`](crate) take it instead.
+/// copies and views inside the crate take it instead.
 ///
 /// # Examples
 ///
