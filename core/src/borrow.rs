@@ -1,11 +1,12 @@
 //! The fixed-capacity table of live views that makes zero-copy views sound (DESIGN §4.4).
+//! A fixed array of `Cell`s: a check only reads it, and no operation on it can fail halfway.
 //!
 //! A view (`&[T]`, `&str`, `&mut [T]` into guest memory) is recorded here for as long as it
 //! lives. Every other access checks the table: reads fail on a region under a mutable view,
 //! writes and new mutable views fail on a region under any view. The embedder asks
 //! [`BorrowTable::has_outstanding_borrows`] before re-entering the guest or growing the memory.
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 
 use crate::{GuestError, Region};
 
@@ -49,21 +50,24 @@ struct Borrow {
 /// assert!(!mem.borrows().has_outstanding_borrows());
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
-#[derive(Debug, Default)]
 pub struct BorrowTable {
-    live: RefCell<heapless::Vec<Borrow, MAX_VIEWS>>,
-    /// Whether `live` may hold an entry: set before an entry is pushed, cleared only once
-    /// `live` is empty. Every access reads it, so that with no view live (the common case) the
-    /// check is one load: no `RefCell` flag is written and no entry is looked at.
-    maybe_live: Cell<bool>,
+    /// The live views are `slots[..live]`; the rest are unused.
+    slots: [Cell<Borrow>; MAX_VIEWS],
+    live: Cell<usize>,
 }
+
+/// What an unused slot holds.
+const UNUSED: Borrow = Borrow {
+    region: Region::new(0, 0),
+    kind: BorrowKind::Shared,
+};
 
 impl BorrowTable {
     /// An empty table.
     pub const fn new() -> Self {
         BorrowTable {
-            live: RefCell::new(heapless::Vec::new()),
-            maybe_live: Cell::new(false),
+            slots: [const { Cell::new(UNUSED) }; MAX_VIEWS],
+            live: Cell::new(0),
         }
     }
 
@@ -72,8 +76,13 @@ impl BorrowTable {
     /// [`GuestMemory`](crate::GuestMemory)).
     #[inline]
     pub fn has_outstanding_borrows(&self) -> bool {
-        // A table we cannot inspect is being changed: count that as borrowed.
-        self.live.try_borrow().map_or(true, |live| !live.is_empty())
+        self.live.get() != 0
+    }
+
+    /// The live entries.
+    #[inline]
+    fn entries(&self) -> &[Cell<Borrow>] {
+        self.slots.get(..self.live.get()).unwrap_or(&[])
     }
 
     /// Whether reading `region` is allowed now (no mutable view overlaps it).
@@ -96,30 +105,29 @@ impl BorrowTable {
         self.check(region, |_| true)
     }
 
+    /// With no view live (the common case) one load and a branch. The check only reads, so
+    /// the compiler may keep the memory's base and length in registers across a loop of
+    /// accesses.
     #[inline]
     fn check(&self, region: Region, conflicts: impl Fn(&Borrow) -> bool) -> Result<(), GuestError> {
-        if !self.maybe_live.get() {
-            // No entry: nothing can conflict.
+        if self.live.get() == 0 {
             return Ok(());
         }
         self.check_entries(region, conflicts)
     }
 
-    /// The slow path of `check`: some view may be live.
+    /// The slow path of `check`: some view is live.
     #[inline(never)]
     fn check_entries(
         &self,
         region: Region,
         conflicts: impl Fn(&Borrow) -> bool,
     ) -> Result<(), GuestError> {
-        let live = self
-            .live
-            .try_borrow()
-            .map_err(|_| GuestError::BorrowConflict(region))?;
-        if live
-            .iter()
-            .any(|b| b.region.overlaps(region) && conflicts(b))
-        {
+        let clash = self.entries().iter().any(|slot| {
+            let b = slot.get();
+            b.region.overlaps(region) && conflicts(&b)
+        });
+        if clash {
             return Err(GuestError::BorrowConflict(region));
         }
         Ok(())
@@ -136,36 +144,43 @@ impl BorrowTable {
             BorrowKind::Shared => self.check_read(region)?,
             BorrowKind::Mut => self.check_write(region)?,
         }
-        let mut live = self
-            .live
-            .try_borrow_mut()
-            .map_err(|_| GuestError::BorrowConflict(region))?;
-        // Set before the push: the flag may claim an entry that is not there, never the reverse.
-        self.maybe_live.set(true);
-        let pushed = live
-            .push(Borrow { region, kind })
-            .map_err(|_| GuestError::TooManyBorrows(region));
-        self.maybe_live.set(!live.is_empty());
-        pushed
+        let live = self.live.get();
+        let slot = self
+            .slots
+            .get(live)
+            .ok_or(GuestError::TooManyBorrows(region))?;
+        slot.set(Borrow { region, kind });
+        self.live.set(live.saturating_add(1));
+        Ok(())
     }
 
     /// Forgets one view of `region` recorded by [`borrow`](Self::borrow).
     pub(crate) fn release(&self, region: Region, kind: BorrowKind) {
-        let Ok(mut live) = self.live.try_borrow_mut() else {
-            // Unreachable: no borrow of the table outlives a method of this type. Keeping the
-            // entry only refuses accesses; it never allows one.
+        let wanted = Borrow { region, kind };
+        let entries = self.entries();
+        let Some(found) = entries.iter().position(|slot| slot.get() == wanted) else {
+            // Not recorded (unreachable): keeping the table as it is only refuses accesses.
             return;
         };
-        let wanted = Borrow { region, kind };
-        if let Some(i) = live.iter().position(|b| *b == wanted) {
-            // Swap-remove without an index that could panic.
-            if let Some(last) = live.pop() {
-                if let Some(slot) = live.get_mut(i) {
-                    *slot = last;
-                }
-            }
+        // Move the last entry into the freed slot, then shorten the table.
+        if let (Some(freed), Some(last)) = (entries.get(found), entries.last()) {
+            freed.set(last.get());
         }
-        self.maybe_live.set(!live.is_empty());
+        self.live.set(entries.len().saturating_sub(1));
+    }
+}
+
+impl Default for BorrowTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for BorrowTable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.entries().iter().map(Cell::get))
+            .finish()
     }
 }
 
