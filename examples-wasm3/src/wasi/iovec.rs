@@ -283,7 +283,6 @@ mod tests {
             GuestPtr::new(&mem, NWRITTEN),
         );
         let nwritten = GuestPtr::<u32>::new(&mem, NWRITTEN).read().unwrap();
-        drop(mem);
         let host = std::mem::take(wasi.host());
         (r, host, nwritten, bytes)
     }
