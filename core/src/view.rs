@@ -216,17 +216,18 @@ impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
         count: u32,
     ) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
-        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Shared)?;
-        // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
-        // is kept in the iterator as long as the bytes.
-        let bytes = unsafe { range.as_slice(Transparent::<u8>::new()) }?;
+        // The array's bytes, lent like any view: the loan moves into the iterator with them.
+        let GuestSlice {
+            slice: bytes,
+            _loan,
+        } = GuestSlice::with_alignment(mem, offset, len, align)?;
         // A zero-sized `T` never reads its (empty) chunk: `next` counts it.
         let size = usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)?;
         Ok(ReadIter {
             mem,
             elements: bytes.chunks_exact(size.max(1)),
             left: count,
-            _loan: loan,
+            _loan,
             _elem: PhantomData,
         })
     }

@@ -10,7 +10,9 @@
     missing_docs
 )]
 
-use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr, GuestType, Region};
+use guestmem::{
+    guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr, GuestType, Region,
+};
 use guestmem_tests::{HostBuffer, Placement};
 
 guest_struct! {
@@ -194,25 +196,21 @@ fn invalid_enum_and_flag_values_are_refused_on_read() {
     );
 }
 
+/// Iovecs of 3 bytes, of none, and of 100 bytes whose buffer runs past the end of memory.
+fn three_iovecs(mem: &dyn GuestMemory) -> [Iovec<'_>; 3] {
+    let iov = |buf, buf_len| Iovec {
+        buf: GuestPtr::new(mem, buf),
+        buf_len,
+    };
+    [iov(64, 3), iov(70, 0), iov(250, 100)]
+}
+
 #[test]
 fn arrays_of_iovecs() {
     let mut host = HostBuffer::new(256, Placement::Misaligned);
     let mem = host.memory();
     let iovs = GuestPtr::<[Iovec]>::new(&mem, (0, 3));
-    let written = [
-        Iovec {
-            buf: GuestPtr::new(&mem, 64),
-            buf_len: 3,
-        },
-        Iovec {
-            buf: GuestPtr::new(&mem, 70),
-            buf_len: 0,
-        },
-        Iovec {
-            buf: GuestPtr::new(&mem, 250),
-            buf_len: 100,
-        },
-    ];
+    let written = three_iovecs(&mem);
     iovs.copy_from_slice(&written).unwrap();
     assert_eq!(iovs.to_heapless::<4>().unwrap().as_slice(), &written);
     let mut copy = [written[1]; 3];
@@ -273,20 +271,7 @@ fn read_iter_checks_once_and_lends_the_array() {
         let mut host = HostBuffer::new(128, placement);
         let mem = host.memory();
         let iovs = GuestPtr::<[Iovec]>::new(&mem, (8, 3));
-        let written = [
-            Iovec {
-                buf: GuestPtr::new(&mem, 64),
-                buf_len: 3,
-            },
-            Iovec {
-                buf: GuestPtr::new(&mem, 70),
-                buf_len: 0,
-            },
-            Iovec {
-                buf: GuestPtr::new(&mem, 250),
-                buf_len: 100,
-            },
-        ];
+        let written = three_iovecs(&mem);
         iovs.copy_from_slice(&written).unwrap();
         let mut items = iovs.read_iter().unwrap();
         assert_eq!(items.size_hint(), (3, Some(3)));
