@@ -18,14 +18,18 @@
 
 mod borrow;
 mod error;
+#[allow(unsafe_code)] // TEMP: moving into raw
 mod guest_type;
 mod layout;
 mod macros;
+#[allow(unsafe_code)] // the unsafe trait `GuestMemory` and its impls
 mod memory;
 mod ptr;
+#[allow(unsafe_code)] // the raw-access module: every unsafe operation of the crate
 mod raw;
 mod slice;
 mod string;
+#[allow(unsafe_code)] // TEMP: moving into raw
 mod view;
 
 pub use borrow::{BorrowTable, MAX_VIEWS};

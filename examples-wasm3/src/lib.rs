@@ -17,12 +17,17 @@
 #[cfg(feature = "validate")]
 extern crate alloc;
 
+#[allow(unsafe_code)] // the FFI module: every unsafe operation of the crate
 mod ffi;
+#[allow(unsafe_code)] // TEMP: host_fn! expansion moves behind ffi
 pub mod glue;
+#[allow(unsafe_code)] // TEMP: host_fn! expands unsafe code
 pub mod raw_host;
+#[allow(unsafe_code)] // TEMP: runtime moves its unsafe into ffi
 mod runtime;
 #[cfg(feature = "validate")]
 pub mod validate;
+#[allow(unsafe_code)] // TEMP: host_fn! expands unsafe code
 pub mod wasi;
 
 pub use ffi::Wasm3Memory;
