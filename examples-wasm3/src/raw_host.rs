@@ -1,11 +1,16 @@
 //! Host functions for guests that do not use WASI (import module `env`): strings, arrays of
 //! structs and out-pointers, all declared with the core's macros and read through
 //! [`GuestPtr`]. Each returns 0 or a negated WASI errno, so the guest sees what went wrong.
+//!
+//! The functions are public and take any [`GuestMemory`], so tests and fuzzers call them
+//! without wasm3 (e.g. over a [`SliceMemory`](guestmem::SliceMemory), with a
+//! [`WasiCtx`](crate::wasi::WasiCtx) of a [`TestHost`](crate::wasi::TestHost)); [`functions`]
+//! links them.
 
-use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr};
+use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr};
 
 use crate::wasi::{Errno, HasWasi, Stdio, WasiHost};
-use crate::{host_fn, HostFunc, Wasm3Memory};
+use crate::{host_fn, HostFunc};
 
 guest_struct! {
     /// A point of the guest (`struct point { int32_t x, y; }`).
@@ -70,7 +75,11 @@ fn err(e: GuestError) -> Errno {
 }
 
 /// `print(ptr, len)`: writes the UTF-8 string and a newline to stdout.
-fn print<'a, C: HasWasi>(ctx: &mut C, _mem: &'a Wasm3Memory, text: GuestPtr<'a, str>) -> i32 {
+pub fn print<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    text: GuestPtr<'a, str>,
+) -> i32 {
     status((|| {
         let text = text.as_str().map_err(err)?;
         ctx.wasi()
@@ -81,9 +90,9 @@ fn print<'a, C: HasWasi>(ctx: &mut C, _mem: &'a Wasm3Memory, text: GuestPtr<'a, 
 }
 
 /// `sum_points(points, n, out)`: the sum of an array of points, into `*out`.
-fn sum_points<'a, C: HasWasi>(
+pub fn sum_points<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a Wasm3Memory,
+    _mem: &'a dyn GuestMemory,
     points: GuestPtr<'a, [Point]>,
     out: GuestPtr<'a, Point>,
 ) -> i32 {
@@ -100,9 +109,9 @@ fn sum_points<'a, C: HasWasi>(
 
 /// `shape_area(shape, out)`: the area of a shape into `*out`; `EINVAL` for an unknown kind or
 /// flag bit.
-fn shape_area<'a, C: HasWasi>(
+pub fn shape_area<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a Wasm3Memory,
+    _mem: &'a dyn GuestMemory,
     shape: GuestPtr<'a, Shape>,
     out: GuestPtr<'a, u64>,
 ) -> i32 {
@@ -121,9 +130,9 @@ fn shape_area<'a, C: HasWasi>(
 /// `upper(text, text_len, out, out_cap, out_len)`: `text` in upper case into `out`, its length
 /// into `*out_len`. `EOVERFLOW` (and the needed length in `*out_len`) when `out` is too small;
 /// `EFAULT` when `out` overlaps `text`.
-fn upper<'a, C: HasWasi>(
+pub fn upper<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a Wasm3Memory,
+    _mem: &'a dyn GuestMemory,
     text: GuestPtr<'a, str>,
     out: GuestPtr<'a, [u8]>,
     out_len: GuestPtr<'a, u32>,

@@ -1,23 +1,23 @@
-//! `fd_write`'s part of the WASI functions: reading a guest's iovecs and handing their
-//! buffers to the host, checked before the host sees a byte.
+//! The iovec part of the WASI functions: reading a guest's iovecs and handing their buffers
+//! to the host (`fd_write`) or filling them from it (`fd_read`), checked before the host sees
+//! or produces a byte.
 //!
-//! A batch of up to 16 iovecs is read with one checked copy. When their buffers hold at most
-//! [`COPY_LIMIT`] bytes they are copied into one buffer on the host stack — with one checked
-//! copy of the range that holds them all when they follow each other in memory (a line
-//! written in pieces), else one checked copy each — and written with one contiguous host
+//! `fd_write`: a batch of up to 16 iovecs is read with one checked copy. When their buffers
+//! hold at most [`COPY_LIMIT`] bytes they are copied into one buffer on the host stack — with
+//! one checked copy of the range that holds them all when they follow each other in memory (a
+//! line written in pieces), else one checked copy each — and written with one contiguous host
 //! write. Larger buffers are lent to the host without copying, through one view of the range
 //! that holds them.
 
 use guestmem::{GuestMemory, GuestPtr};
 
-use super::functions::to_u32;
-use super::{Errno, Iovec, Stdio, WasiCtx, WasiHost};
+use super::{to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
 /// How many iovecs one host `write` gets at most (the core's view table holds 16).
 const WRITE_BATCH: usize = 16;
 
 /// Reads every iovec and checks that its buffer lies in memory, before any I/O.
-pub(super) fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(), Errno> {
+fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(), Errno> {
     iovs.validate()?;
     for iov in iovs.iter() {
         let iov = iov?.read()?;
@@ -26,6 +26,8 @@ pub(super) fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(), Er
     Ok(())
 }
 
+/// `fd_write`: writes the buffers of the iovecs `iovs` to stream `fd`, the count into
+/// `*nwritten`.
 pub(super) fn write_iovecs<'a, H: WasiHost>(
     wasi: &mut WasiCtx<H>,
     fd: u32,
@@ -55,6 +57,34 @@ pub(super) fn write_iovecs<'a, H: WasiHost>(
         }
     }
     nwritten.write(total)?;
+    Ok(())
+}
+
+/// `fd_read`: reads from stream `fd` (stdin) into the iovecs `iovs`, the count into `*nread`.
+pub(super) fn read_iovecs<'a, H: WasiHost>(
+    wasi: &mut WasiCtx<H>,
+    fd: u32,
+    iovs: GuestPtr<'a, [Iovec<'a>]>,
+    nread: GuestPtr<'a, u32>,
+) -> Result<(), Errno> {
+    let stream = wasi.stream(fd)?;
+    if stream != Stdio::Stdin {
+        return Err(Errno::Badf);
+    }
+    nread.write(0)?;
+    check_iovecs(iovs)?;
+    // Read into the first non-empty buffer only: a short read, which POSIX `readv` allows,
+    // and no second blocking read once data has arrived.
+    let mut n = 0;
+    for iov in iovs.iter() {
+        let iov = iov?.read()?;
+        if iov.buf_len > 0 {
+            let mut view = iov.buf.as_array(iov.buf_len).as_slice_mut()?;
+            n = wasi.host.read(stream, &mut view)?;
+            break;
+        }
+    }
+    nread.write(to_u32(n)?)?;
     Ok(())
 }
 

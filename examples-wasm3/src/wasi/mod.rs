@@ -6,16 +6,30 @@
 //! defaults make a minimal no-alloc host (no arguments, no environment, no stdin, no clocks),
 //! so firmware implements only [`WasiHost::write`] and what else it has, e.g. a monotonic
 //! clock and [`SeededRandom`]. [`StdHost`] (feature `std`) is the process's own stdio, clocks
-//! and randomness.
+//! and randomness; [`TestHost`] is a deterministic in-memory one for tests and fuzzing.
+//!
+//! Every function is all-or-nothing: it checks every guest region it will read or write
+//! before its first side effect (a guest write, or a call of the host that does I/O, reads a
+//! clock, consumes randomness), so a call refused with an errno leaves guest memory unchanged
+//! and the host untouched. The functions themselves are in [`calls`], callable without wasm3
+//! over any [`GuestMemory`](guestmem::GuestMemory); [`functions`] is the table that links
+//! them.
+//!
+//! Modules, each importing only from those before it: this one (the types), `iovec` (guest
+//! iovecs to host buffers), [`calls`] (the functions), `functions` (their link table);
+//! `std_host` and `test_host` implement [`WasiHost`].
 
+pub mod calls;
 mod functions;
 mod iovec;
 #[cfg(feature = "std")]
 mod std_host;
+mod test_host;
 
 pub use functions::{functions, MODULE};
 #[cfg(feature = "std")]
 pub use std_host::StdHost;
+pub use test_host::{HostCall, TestHost};
 
 use guestmem::{guest_enum, guest_struct, GuestError, GuestPtr};
 
@@ -89,6 +103,11 @@ impl From<std::io::Error> for Errno {
             _ => Errno::Io,
         }
     }
+}
+
+/// `n` as a guest length: `EOVERFLOW` if it does not fit in `u32`.
+fn to_u32(n: usize) -> Result<u32, Errno> {
+    u32::try_from(n).map_err(|_| Errno::Overflow)
 }
 
 impl WasmRet for Errno {
@@ -210,7 +229,9 @@ pub trait WasiHost {
         0
     }
 
-    /// Argument `i`, without its terminating NUL.
+    /// Argument `i`, without its terminating NUL. [`arg_count`](Self::arg_count) and this
+    /// must answer the same while a host call runs: `args_get` sizes the strings, checks the
+    /// guest's buffers for that size, then asks again to copy them.
     fn arg(&self, _i: usize) -> Option<&[u8]> {
         None
     }
@@ -220,7 +241,8 @@ pub trait WasiHost {
         0
     }
 
-    /// Environment variable `i` as `KEY=VALUE`, without a terminating NUL.
+    /// Environment variable `i` as `KEY=VALUE`, without a terminating NUL. Stable during a
+    /// host call, as [`arg`](Self::arg).
     fn env(&self, _i: usize) -> Option<&[u8]> {
         None
     }

@@ -1,0 +1,303 @@
+//! The WASI preview1 host functions, callable without wasm3: each takes the host context, the
+//! guest memory (any [`GuestMemory`], e.g. a [`SliceMemory`](guestmem::SliceMemory) in a test)
+//! and the guest's arguments, typed as [`functions`](super::functions) links them.
+//!
+//! # Examples
+//!
+//! ```
+//! use guestmem::{GuestPtr, SliceMemory};
+//! use guestmem_wasm3::wasi::{calls, Errno, TestHost, WasiCtx};
+//!
+//! let mut bytes = [0u8; 64];
+//! bytes[16..20].copy_from_slice(&32u32.to_le_bytes()); // iovec: buf = 32,
+//! bytes[20..24].copy_from_slice(&2u32.to_le_bytes()); //         buf_len = 2
+//! bytes[32..34].copy_from_slice(b"hi");
+//! let mut ctx = WasiCtx::new(TestHost::default());
+//! let mem = SliceMemory::new(&mut bytes);
+//! let iovs = GuestPtr::new(&mem, (16, 1));
+//! let nwritten = GuestPtr::new(&mem, 8);
+//! assert_eq!(calls::fd_write(&mut ctx, &mem, 1, iovs, nwritten), Errno::Success);
+//! assert_eq!(nwritten.read(), Ok(2));
+//! assert_eq!(ctx.host().stdout.as_slice(), b"hi");
+//! ```
+
+use guestmem::{GuestMemory, GuestPtr};
+
+use super::iovec::{read_iovecs, write_iovecs};
+use super::{
+    to_u32, ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost, RIGHT_FD_READ, RIGHT_FD_WRITE,
+    RIGHT_POLL_FD_READWRITE,
+};
+use crate::glue::Trap;
+
+/// `Ok` → `ESUCCESS`, `Err(e)` → `e`.
+fn errno(r: Result<(), Errno>) -> Errno {
+    r.err().unwrap_or(Errno::Success)
+}
+
+/// `fd_write(fd, iovs, iovs_len, nwritten)`: writes the buffers of the iovecs `iovs` in order
+/// to stdout or stderr (`EBADF` for any other descriptor), the byte count into `*nwritten`.
+/// Every iovec, every buffer and `nwritten` are checked before the host writes a byte; a short
+/// write of the host ends the call, as `writev`'s does.
+pub fn fd_write<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    fd: u32,
+    iovs: GuestPtr<'a, [Iovec<'a>]>,
+    nwritten: GuestPtr<'a, u32>,
+) -> Errno {
+    errno(write_iovecs(ctx.wasi(), fd, iovs, nwritten))
+}
+
+/// `fd_read(fd, iovs, iovs_len, nread)`: reads from stdin (`EBADF` for any other descriptor)
+/// into the first non-empty buffer of `iovs` (a short read, as `readv` may do), the byte count
+/// into `*nread`. Every iovec, every buffer and `nread` are checked before the host reads.
+pub fn fd_read<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    fd: u32,
+    iovs: GuestPtr<'a, [Iovec<'a>]>,
+    nread: GuestPtr<'a, u32>,
+) -> Errno {
+    errno(read_iovecs(ctx.wasi(), fd, iovs, nread))
+}
+
+/// The sizes `*_sizes_get` report: count, and bytes with a NUL after each string.
+fn string_sizes<'h>(
+    count: usize,
+    get: impl Fn(usize) -> Option<&'h [u8]>,
+) -> Result<(u32, u32), Errno> {
+    let mut bytes: u32 = 0;
+    for i in 0..count {
+        let len = to_u32(get(i).ok_or(Errno::Io)?.len())?;
+        bytes = len
+            .checked_add(1)
+            .and_then(|l| bytes.checked_add(l))
+            .ok_or(Errno::Overflow)?;
+    }
+    Ok((to_u32(count)?, bytes))
+}
+
+/// Writes `count` strings as `argv`/`environ`: NUL-terminated into `buf`, their addresses
+/// into `ptrs`. Both regions are checked whole before anything is written.
+fn strings_get<'h, 'a>(
+    count: usize,
+    get: impl Fn(usize) -> Option<&'h [u8]>,
+    ptrs: GuestPtr<'a, GuestPtr<'a, u8>>,
+    buf: GuestPtr<'a, u8>,
+) -> Result<(), Errno> {
+    let (n, total) = string_sizes(count, &get)?;
+    ptrs.as_array(n).validate()?;
+    buf.as_array(total).validate()?;
+    let mut at = buf;
+    let mut slot = ptrs;
+    for i in 0..count {
+        let s = get(i).ok_or(Errno::Io)?;
+        let len = to_u32(s.len())?;
+        at.as_array(len).copy_from_slice(s)?;
+        at.add(len)?.write(0)?;
+        slot.write(at)?;
+        if i.saturating_add(1) < count {
+            at = at.add(len)?.add(1)?;
+            slot = slot.add(1)?;
+        }
+    }
+    Ok(())
+}
+
+/// `args_sizes_get(argc, argv_buf_size)`: the number of arguments, and the bytes their
+/// NUL-terminated strings take.
+pub fn args_sizes_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    argc: GuestPtr<'a, u32>,
+    buf_size: GuestPtr<'a, u32>,
+) -> Errno {
+    let host = &ctx.wasi().host;
+    errno(
+        string_sizes(host.arg_count(), |i| host.arg(i)).and_then(|(n, bytes)| {
+            argc.write(n)?;
+            buf_size.write(bytes)?;
+            Ok(())
+        }),
+    )
+}
+
+/// `args_get(argv, argv_buf)`: the NUL-terminated arguments into `argv_buf`, one after the
+/// other, their addresses into the array `argv` (sized by [`args_sizes_get`]). Both regions are
+/// checked whole before anything is written.
+pub fn args_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    argv: GuestPtr<'a, GuestPtr<'a, u8>>,
+    buf: GuestPtr<'a, u8>,
+) -> Errno {
+    let host = &ctx.wasi().host;
+    errno(strings_get(host.arg_count(), |i| host.arg(i), argv, buf))
+}
+
+/// `environ_sizes_get(count, buf_size)`: as [`args_sizes_get`], for the environment.
+pub fn environ_sizes_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    count: GuestPtr<'a, u32>,
+    buf_size: GuestPtr<'a, u32>,
+) -> Errno {
+    let host = &ctx.wasi().host;
+    errno(
+        string_sizes(host.env_count(), |i| host.env(i)).and_then(|(n, bytes)| {
+            count.write(n)?;
+            buf_size.write(bytes)?;
+            Ok(())
+        }),
+    )
+}
+
+/// `environ_get(environ, environ_buf)`: as [`args_get`], for the environment.
+pub fn environ_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    environ: GuestPtr<'a, GuestPtr<'a, u8>>,
+    buf: GuestPtr<'a, u8>,
+) -> Errno {
+    let host = &ctx.wasi().host;
+    errno(strings_get(host.env_count(), |i| host.env(i), environ, buf))
+}
+
+/// `fd_close(fd)`: closes a standard stream; later calls on it get `EBADF`.
+pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory, fd: u32) -> Errno {
+    let wasi = ctx.wasi();
+    errno(wasi.stream(fd).map(|s| {
+        if let Some(closed) = wasi.closed.get_mut(s.index()) {
+            *closed = true;
+        }
+    }))
+}
+
+/// `fd_seek(fd, offset, whence, newoffset)`: the standard streams are not seekable, so
+/// `ESPIPE` (`EINVAL` for a bad `whence`, `EBADF` for a bad descriptor); `*newoffset` is never
+/// written, so it is not checked either.
+pub fn fd_seek<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    fd: u32,
+    _offset: i64,
+    whence: u32,
+    _newoffset: GuestPtr<'a, u64>,
+) -> Errno {
+    errno(ctx.wasi().stream(fd).and_then(|_| {
+        if whence > 2 {
+            return Err(Errno::Inval);
+        }
+        // The standard streams are pipes or terminals here: not seekable.
+        Err(Errno::Spipe)
+    }))
+}
+
+/// `fd_fdstat_get(fd, stat)`: the type and rights of a standard stream into `*stat`.
+pub fn fd_fdstat_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    fd: u32,
+    stat: GuestPtr<'a, Fdstat>,
+) -> Errno {
+    let wasi = ctx.wasi();
+    errno(wasi.stream(fd).and_then(|s| {
+        let rights = match s {
+            Stdio::Stdin => RIGHT_FD_READ,
+            Stdio::Stdout | Stdio::Stderr => RIGHT_FD_WRITE,
+        } | RIGHT_POLL_FD_READWRITE;
+        stat.write(Fdstat {
+            fs_filetype: wasi.host.filetype(s),
+            fs_flags: 0,
+            fs_rights_base: rights,
+            fs_rights_inheriting: 0,
+        })?;
+        Ok(())
+    }))
+}
+
+/// `fd_prestat_get(fd, prestat)`: `EBADF`, since no directory is pre-opened; writes nothing.
+pub fn fd_prestat_get<'a, C: HasWasi>(
+    _ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    _fd: u32,
+    _prestat: GuestPtr<'a, u32>,
+) -> Errno {
+    // No directory is pre-opened: every descriptor is "not a pre-opened one".
+    Errno::Badf
+}
+
+/// `fd_prestat_dir_name(fd, path, path_len)`: `EBADF`, as [`fd_prestat_get`]; writes
+/// nothing.
+pub fn fd_prestat_dir_name<'a, C: HasWasi>(
+    _ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    _fd: u32,
+    _path: GuestPtr<'a, [u8]>,
+) -> Errno {
+    Errno::Badf
+}
+
+/// `clock_res_get(id, res)`: the resolution of a clock in nanoseconds into `*res`; `res` is
+/// checked before the host is asked.
+pub fn clock_res_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    id: u32,
+    res: GuestPtr<'a, u64>,
+) -> Errno {
+    errno((|| {
+        let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        let ns = ctx.wasi().host.clock_res(clock)?;
+        res.write(ns)?;
+        Ok(())
+    })())
+}
+
+/// `clock_time_get(id, precision, time)`: the time of a clock in nanoseconds into `*time`;
+/// `time` is checked before the host is asked.
+pub fn clock_time_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    id: u32,
+    _precision: u64,
+    time: GuestPtr<'a, u64>,
+) -> Errno {
+    errno((|| {
+        let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        let ns = ctx.wasi().host.clock_time(clock)?;
+        time.write(ns)?;
+        Ok(())
+    })())
+}
+
+/// `random_get(buf, buf_len)`: fills the buffer with the host's random bytes, after checking
+/// all of it.
+pub fn random_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a dyn GuestMemory,
+    buf: GuestPtr<'a, [u8]>,
+) -> Errno {
+    errno((|| {
+        let mut view = buf.as_slice_mut()?;
+        ctx.wasi().host.random(&mut view)
+    })())
+}
+
+/// `sched_yield()`: tells the host.
+pub fn sched_yield<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory) -> Errno {
+    ctx.wasi().host.sched_yield();
+    Errno::Success
+}
+
+/// `proc_exit(code)`: records `code` as the exit code and ends the guest's call with
+/// [`Trap::Exit`].
+///
+/// # Errors
+///
+/// Always [`Trap::Exit`].
+pub fn proc_exit<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory, code: u32) -> Result<(), Trap> {
+    ctx.wasi().exit_code = Some(code);
+    Err(Trap::Exit)
+}
