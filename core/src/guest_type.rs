@@ -1,9 +1,7 @@
 //! [`GuestType`]: how a Rust value is laid out in guest memory, and its impls for primitives and
 //! guest pointers.
 
-use core::marker::PhantomData;
-
-use crate::raw::{self, Access};
+use crate::raw::{self, Plain, Transparent};
 use crate::{GuestError, GuestMemory, GuestPtr};
 
 /// A type with a fixed encoding in guest memory: `GUEST_SIZE` bytes, little-endian, aligned to
@@ -78,15 +76,16 @@ pub trait GuestType<'a>: Sized {
     ///
     /// Any error of [`GuestPtr::read`].
     fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
-        let range = raw::check(
-            ptr.mem(),
-            ptr.offset(),
-            Self::GUEST_SIZE,
-            Self::GUEST_ALIGN,
-            Access::Read,
-        )?;
         with_scratch(Self::GUEST_SIZE, |bytes| {
-            range.copy_to(bytes)?;
+            // Copied out first: `decode` (user code) runs on the copy, with no range held.
+            raw::copy_out(
+                ptr.mem(),
+                ptr.offset(),
+                Self::GUEST_SIZE,
+                Self::GUEST_ALIGN,
+                bytes,
+                BYTES,
+            )?;
             Self::decode(ptr.mem(), bytes)
         })
     }
@@ -98,39 +97,31 @@ pub trait GuestType<'a>: Sized {
     /// Any error of [`GuestPtr::write`].
     fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
         with_scratch(Self::GUEST_SIZE, |bytes| {
+            // Encoded first: `encode` (user code) runs before the range is checked.
             val.encode(bytes)?;
-            raw::check(
+            raw::copy_in(
                 ptr.mem(),
                 ptr.offset(),
                 Self::GUEST_SIZE,
                 Self::GUEST_ALIGN,
-                Access::Write,
-            )?
-            .copy_from(bytes)
+                bytes,
+                BYTES,
+            )
         })
     }
 
-    /// `Some` exactly when `Self: GuestTypeTransparent`: selects the bulk copy paths.
+    /// `Some` exactly when `Self: GuestTypeTransparent`: selects the bulk copy paths. A
+    /// constant, so that choosing runs no code; only the sealed primitives can build the proof.
     #[doc(hidden)]
-    fn transparent() -> Option<Transparent<Self>> {
-        None
-    }
+    const TRANSPARENT: Option<Transparent<Self>> = None;
 }
 
 /// Types whose host representation is their guest encoding, on this host: slices of them are
 /// copied with one `memcpy` and can be borrowed as zero-copy views.
 ///
 /// Implemented for `u8` and `i8` everywhere, and for the wider integers and floats on
-/// little-endian hosts only (guest memory is little-endian).
-///
-/// # Safety
-///
-/// 1. `size_of::<Self>() == GUEST_SIZE`, and for every value the host bytes are exactly the
-///    bytes that [`GuestType::encode`] writes.
-/// 2. Every pattern of `size_of::<Self>()` bytes is a valid value, the one that
-///    [`GuestType::decode`] returns for those bytes (so decoding cannot fail).
-/// 3. `Self` has no padding bytes.
-/// 4. `GuestType::transparent` returns `Some`.
+/// little-endian hosts only (guest memory is little-endian). Sealed: the crate's safety
+/// argument depends on exactly which types these are, so no other type can implement it.
 ///
 /// # Examples
 ///
@@ -142,43 +133,26 @@ pub trait GuestType<'a>: Sized {
 /// # #[cfg(target_endian = "little")]
 /// bulk::<u32>();
 /// ```
-pub unsafe trait GuestTypeTransparent: Copy + 'static + for<'a> GuestType<'a> {}
-
-/// Proof that `T: GuestTypeTransparent`, which generic code can hold without the bound.
 ///
-/// Its only constructor requires the bound, so holding one is as good as the bound: the bulk
-/// copies and views inside the crate take it instead.
+/// A struct, even one without padding, is not transparent (its fields are validated and its
+/// byte order converted one by one):
 ///
-/// # Examples
+/// ```compile_fail
+/// use guestmem::{guest_struct, GuestTypeTransparent};
 ///
+/// guest_struct! {
+///     #[derive(Clone, Copy)]
+///     pub struct Pair { pub a: u32, pub b: u32 }
+/// }
+/// fn bulk<T: GuestTypeTransparent>() {}
+/// bulk::<Pair>();
 /// ```
-/// use guestmem::{GuestType, Transparent};
-///
-/// let _proof = Transparent::<u8>::new();
-/// assert!(<u8 as GuestType>::transparent().is_some());
-/// ```
-#[derive(Debug)]
-pub struct Transparent<T>(PhantomData<fn() -> T>);
+pub trait GuestTypeTransparent: Plain + for<'a> GuestType<'a> {}
 
-impl<T> Clone for Transparent<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Transparent<T> {}
+impl<T: Plain + for<'a> GuestType<'a>> GuestTypeTransparent for T {}
 
-impl<T: GuestTypeTransparent> Transparent<T> {
-    /// The proof for `T`.
-    pub const fn new() -> Self {
-        Transparent(PhantomData)
-    }
-}
-
-impl<T: GuestTypeTransparent> Default for Transparent<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The proof for bytes, which the default `read`/`write` copy through.
+const BYTES: Transparent<u8> = Transparent::new();
 
 /// The largest `GUEST_SIZE` that the provided [`GuestType::read`] and [`GuestType::write`]
 /// handle (through a stack buffer); [`guest_struct!`](crate::guest_struct) refuses larger
@@ -249,6 +223,7 @@ macro_rules! primitives {
         impl<'a> GuestType<'a> for $t {
             const GUEST_SIZE: u32 = core::mem::size_of::<$t>() as u32;
             const GUEST_ALIGN: u32 = core::mem::size_of::<$t>() as u32;
+            const TRANSPARENT: Option<Transparent<Self>> = $transparent!($t);
 
             #[inline]
             fn decode(_mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
@@ -263,23 +238,14 @@ macro_rules! primitives {
 
             #[inline]
             fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
-                raw::check(ptr.mem(), ptr.offset(), Self::GUEST_SIZE, Self::GUEST_ALIGN, Access::Read)?
-                    .read_array()
-                    .map(<$t>::from_le_bytes)
+                raw::read_array(ptr.mem(), ptr.offset(), Self::GUEST_ALIGN).map(<$t>::from_le_bytes)
             }
 
             #[inline]
             fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
-                raw::check(ptr.mem(), ptr.offset(), Self::GUEST_SIZE, Self::GUEST_ALIGN, Access::Write)?
-                    .write_array(val.to_le_bytes())
-            }
-
-            #[inline(always)]
-            fn transparent() -> Option<Transparent<Self>> {
-                $transparent!(proof $t)
+                raw::write_array(ptr.mem(), ptr.offset(), Self::GUEST_ALIGN, val.to_le_bytes())
             }
         }
-        $transparent!(mark $t);
     )*};
 }
 
@@ -290,13 +256,8 @@ mod impls {
 
     /// Always transparent: one byte has no byte order.
     macro_rules! always {
-        (proof $t:ty) => {
+        ($t:ty) => {
             Some(Transparent::<$t>::new())
-        };
-        (mark $t:ty) => {
-            // SAFETY: 1. one byte, the same on every host. 2. every byte is a valid `u8`/`i8`,
-            // and `decode` returns it. 3. no padding. 4. `transparent` returns `Some`.
-            unsafe impl GuestTypeTransparent for $t {}
         };
     }
 
@@ -304,25 +265,16 @@ mod impls {
         if #[cfg(target_endian = "little")] {
             /// Transparent on this little-endian host.
             macro_rules! if_little_endian {
-                (proof $t:ty) => {
+                ($t:ty) => {
                     Some(Transparent::<$t>::new())
-                };
-                (mark $t:ty) => {
-                    // SAFETY: 1. the host is little-endian, like the guest, and `$t` is a
-                    // primitive of `GUEST_SIZE` bytes whose encoding is `to_le_bytes`: its host
-                    // bytes here. 2. every bit pattern is a valid integer or float, and `decode`
-                    // (`from_le_bytes`) returns it. 3. no padding. 4. `transparent` returns
-                    // `Some`.
-                    unsafe impl GuestTypeTransparent for $t {}
                 };
             }
         } else {
             /// Not transparent: the host is big-endian, so values are converted one by one.
             macro_rules! if_little_endian {
-                (proof $t:ty) => {
+                ($t:ty) => {
                     None
                 };
-                (mark $t:ty) => {};
             }
         }
     }

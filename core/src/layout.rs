@@ -119,6 +119,22 @@ pub fn encode_field<'a, F: GuestType<'a>>(
     value.encode(bytes.get_mut(start..).ok_or(too_small)?)
 }
 
+/// The first `size` bytes of `bytes`: a struct is decoded from all of its bytes, trailing
+/// padding included, as [`GuestType::decode`] promises.
+///
+/// # Errors
+///
+/// [`GuestError::BufferTooSmall`] if `bytes` is shorter than `size`.
+#[inline(always)]
+pub fn whole(bytes: &[u8], size: u32) -> Result<&[u8], GuestError> {
+    let too_small = GuestError::BufferTooSmall {
+        needed: size,
+        available: crate::error::saturate_u32(bytes.len()),
+    };
+    let len = usize::try_from(size).map_err(|_| too_small)?;
+    bytes.get(..len).ok_or(too_small)
+}
+
 /// Zeroes the first `size` bytes of `bytes` (a struct's padding must reach the guest as zeroes)
 /// and returns them.
 ///
@@ -173,5 +189,13 @@ mod tests {
         let mut out = [0u8; 4];
         assert!(encode_field(&1u64, &mut out, Some(&0)).is_err());
         assert!(zeroed(&mut out, 5).is_err());
+        assert_eq!(whole(&bytes, 4).map(<[u8]>::len), Ok(4));
+        assert_eq!(
+            whole(&bytes, 5),
+            Err(GuestError::BufferTooSmall {
+                needed: 5,
+                available: 4
+            })
+        );
     }
 }

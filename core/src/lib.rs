@@ -18,30 +18,28 @@
 
 mod borrow;
 mod error;
-#[allow(unsafe_code)] // TEMP: moving into raw
 mod guest_type;
 mod layout;
 mod macros;
-#[allow(unsafe_code)] // the unsafe trait `GuestMemory` and its impls
 mod memory;
 mod ptr;
 #[allow(unsafe_code)] // the raw-access module: every unsafe operation of the crate
 mod raw;
 mod slice;
 mod string;
-#[allow(unsafe_code)] // TEMP: moving into raw
 mod view;
 
 pub use borrow::{BorrowTable, MAX_VIEWS};
 pub use error::{GuestError, Region};
-pub use guest_type::{GuestType, GuestTypeTransparent, Transparent, MAX_SCRATCH};
+pub use guest_type::{GuestType, GuestTypeTransparent, MAX_SCRATCH};
 pub use memory::{GuestMemory, SliceMemory};
 pub use ptr::{GuestPtr, Pointee};
+pub use raw::Transparent;
 pub use slice::GuestIter;
 pub use view::{GuestSlice, GuestSliceMut, GuestStr, ReadIter};
 
 /// What the macros expand to. Not public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::layout::{decode_field, encode_field, zeroed, StructLayout};
+    pub use crate::layout::{decode_field, encode_field, whole, zeroed, StructLayout};
 }

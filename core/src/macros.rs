@@ -111,7 +111,9 @@ macro_rules! __guest_struct_impl {
                 mem: &$lt dyn $crate::GuestMemory,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
-                let _ = (&mem, &bytes);
+                let _ = &mem;
+                let bytes = $crate::__private::whole(bytes, Self::GUEST_SIZE)?;
+                let _ = &bytes;
                 let mut _offsets = Self::__GUEST_LAYOUT.offsets.iter();
                 ::core::result::Result::Ok($name {
                     $( $field: $crate::__private::decode_field::<$ty>(mem, bytes, _offsets.next())?, )*

@@ -46,6 +46,7 @@ use crate::borrow::BorrowTable;
 /// assert_eq!(len, 16);
 /// assert!(!mem.borrows().has_outstanding_borrows());
 /// ```
+#[allow(unsafe_code)] // an unsafe trait: its numbered contract is what the crate relies on
 pub unsafe trait GuestMemory {
     /// The host address and byte length of the guest memory now.
     fn base(&self) -> (*mut u8, u32);
@@ -63,7 +64,8 @@ pub unsafe trait GuestMemory {
     }
 }
 
-// SAFETY: forwards to `T`, which upholds points 1–6; a shared reference changes none of them.
+#[allow(unsafe_code)] // implements the unsafe trait, argued below
+                      // SAFETY: forwards to `T`, which upholds points 1–6; a shared reference changes none of them.
 unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &T {
     fn base(&self) -> (*mut u8, u32) {
         T::base(self)
@@ -76,7 +78,8 @@ unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &T {
     }
 }
 
-// SAFETY: forwards to `T`, which upholds points 1–6; a unique reference changes none of them.
+#[allow(unsafe_code)] // implements the unsafe trait, argued below
+                      // SAFETY: forwards to `T`, which upholds points 1–6; a unique reference changes none of them.
 unsafe impl<T: GuestMemory + ?Sized> GuestMemory for &mut T {
     fn base(&self) -> (*mut u8, u32) {
         T::base(self)
@@ -152,16 +155,17 @@ impl<'m> SliceMemory<'m> {
     }
 }
 
-// SAFETY:
-// 1. `ptr` and `len` come from a `&'m mut [u8]` (`len` possibly shortened), so the bytes are one
-//    live allocation valid for reads and writes, and `ptr` is non-null when `len > 0`.
-// 2. The slice is borrowed uniquely for `'m`, and `self` cannot outlive `'m`: the bytes cannot
-//    move or be freed while `self` exists, and there is no guest to re-enter.
-// 3. `empty()` has a null pointer only with length 0.
-// 4. The unique borrow keeps every other Rust path off the bytes; `SliceMemory` is `!Sync`
-//    (it holds a raw pointer and a `RefCell`), so no other thread can use it.
-// 5. `borrows` is a field, the same for the whole life of `self`, and private.
-// 6. `base_and_borrows` is the provided one.
+#[allow(unsafe_code)] // implements the unsafe trait, argued below
+                      // SAFETY:
+                      // 1. `ptr` and `len` come from a `&'m mut [u8]` (`len` possibly shortened), so the bytes are one
+                      //    live allocation valid for reads and writes, and `ptr` is non-null when `len > 0`.
+                      // 2. The slice is borrowed uniquely for `'m`, and `self` cannot outlive `'m`: the bytes cannot
+                      //    move or be freed while `self` exists, and there is no guest to re-enter.
+                      // 3. `empty()` has a null pointer only with length 0.
+                      // 4. The unique borrow keeps every other Rust path off the bytes; `SliceMemory` is `!Sync`
+                      //    (it holds a raw pointer and `Cell`s), so no other thread can use it.
+                      // 5. `borrows` is a field, the same for the whole life of `self`, and private.
+                      // 6. `base_and_borrows` is the provided one.
 unsafe impl GuestMemory for SliceMemory<'_> {
     #[inline]
     fn base(&self) -> (*mut u8, u32) {

@@ -2,8 +2,8 @@
 
 use core::iter::FusedIterator;
 
-use crate::guest_type::{with_scratch, GuestTypeTransparent};
-use crate::raw::{self, Access, HostRange};
+use crate::guest_type::{GuestTypeTransparent, SCRATCH_LEN};
+use crate::raw::{self, Transparent};
 use crate::view::{GuestSlice, GuestSliceMut, ReadIter};
 use crate::{GuestError, GuestPtr, GuestType};
 
@@ -62,18 +62,11 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// ```
     #[inline]
     pub fn validate(&self) -> Result<(), GuestError> {
-        self.checked_range(Access::Read).map(|_| ())
-    }
-
-    /// Checks the whole array once.
-    #[inline]
-    fn checked_range(&self, access: Access) -> Result<HostRange<'a>, GuestError> {
-        raw::check(
+        raw::validate_read(
             self.mem(),
             self.offset_base(),
             self.byte_len()?,
             T::GUEST_ALIGN,
-            access,
         )
     }
 
@@ -167,7 +160,9 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     }
 
     /// Copies the array into `dst`, which must have `len()` elements. The whole guest range is
-    /// checked once; types whose host and guest bytes agree are copied with one `memcpy`.
+    /// checked once; types whose host and guest bytes agree are copied with one `memcpy`,
+    /// others are copied onto the stack in chunks of at most [`MAX_SCRATCH`](crate::MAX_SCRATCH)
+    /// bytes and decoded from there, so `decode` never runs on memory that it could change.
     ///
     /// # Errors
     ///
@@ -190,19 +185,16 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         if u32::try_from(dst.len()) != Ok(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
         }
-        let range = self.checked_range(Access::Read)?;
-        if let Some(proof) = T::transparent() {
-            return range.copy_to_transparent(dst, proof);
+        if let Some(proof) = T::TRANSPARENT {
+            return self.copy_out(dst, proof);
         }
-        let mut elems = Elements::<T>::new(range);
-        for slot in dst.iter_mut() {
-            let elem = elems.next_range()?;
-            *slot = with_scratch(T::GUEST_SIZE, |bytes| {
-                elem.copy_to(bytes)?;
-                T::decode(self.mem(), bytes)
-            })?;
-        }
-        Ok(())
+        let mut slots = dst.iter_mut();
+        self.for_each_decoded(|value| {
+            if let Some(slot) = slots.next() {
+                *slot = value;
+            }
+            Ok(())
+        })
     }
 
     /// Copies `src`, which must have `len()` elements, into the array.
@@ -210,7 +202,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Errors
     ///
     /// [`GuestError::SliceLengthsDiffer`] if `src.len() != len()`; otherwise the errors of
-    /// [`GuestPtr::write`] for the whole array, checked before anything is written.
+    /// [`GuestPtr::write`] for the whole array, checked before anything is written. (Element
+    /// types that are not transparent are encoded onto the stack and copied in chunks of at
+    /// most [`MAX_SCRATCH`](crate::MAX_SCRATCH) bytes; if their `encode` takes a view of the
+    /// array itself, a later chunk is refused with [`GuestError::BorrowConflict`].)
     ///
     /// # Examples
     ///
@@ -229,19 +224,28 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         if u32::try_from(src.len()) != Ok(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
         }
-        let range = self.checked_range(Access::Write)?;
-        if let Some(proof) = T::transparent() {
-            return range.copy_from_transparent(src, proof);
+        let len = self.byte_len()?;
+        if let Some(proof) = T::TRANSPARENT {
+            return raw::copy_in(
+                self.mem(),
+                self.offset_base(),
+                len,
+                T::GUEST_ALIGN,
+                src,
+                proof,
+            );
         }
-        let mut elems = Elements::<T>::new(range);
-        for value in src {
-            let elem = elems.next_range()?;
-            with_scratch(T::GUEST_SIZE, |bytes| {
+        // The whole array first, so that a bad one is refused before anything is written.
+        raw::validate_write(self.mem(), self.offset_base(), len, T::GUEST_ALIGN)?;
+        let mut values = src.iter();
+        self.for_each_chunk(len, |offset, chunk| {
+            // `encode` (user code) runs before the chunk's range is checked and written.
+            for (bytes, value) in chunk.chunks_exact_mut(elem_size::<T>()?).zip(&mut values) {
+                bytes.fill(0);
                 value.encode(bytes)?;
-                elem.copy_from(bytes)
-            })?;
-        }
-        Ok(())
+            }
+            raw::copy_in(self.mem(), offset, chunk_len(chunk)?, 1, chunk, BYTES)
+        })
     }
 
     /// Copies the array into a new `heapless::Vec` of capacity `N`.
@@ -276,23 +280,107 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
             return Err(too_small);
         }
         let mut out = heapless::Vec::new();
-        let range = self.checked_range(Access::Read)?;
-        if let Some(proof) = T::transparent() {
+        if let Some(proof) = T::TRANSPARENT {
             // One `memcpy` into the spare capacity.
-            range.append_to_heapless(&mut out, proof)?;
+            raw::append_to_heapless(
+                self.mem(),
+                self.offset_base(),
+                self.byte_len()?,
+                T::GUEST_ALIGN,
+                &mut out,
+                proof,
+            )?;
             return Ok(out);
         }
-        let mut elems = Elements::<T>::new(range);
-        for _ in 0..count {
-            let elem = elems.next_range()?;
-            let value = with_scratch(T::GUEST_SIZE, |bytes| {
-                elem.copy_to(bytes)?;
-                T::decode(self.mem(), bytes)
-            })?;
-            out.push(value).map_err(|_| too_small)?;
-        }
+        self.for_each_decoded(|value| out.push(value).map_err(|_| too_small))?;
         Ok(out)
     }
+
+    /// Copies the array into `dst` with one `memcpy`.
+    #[inline]
+    fn copy_out(&self, dst: &mut [T], proof: Transparent<T>) -> Result<(), GuestError> {
+        raw::copy_out(
+            self.mem(),
+            self.offset_base(),
+            self.byte_len()?,
+            T::GUEST_ALIGN,
+            dst,
+            proof,
+        )
+    }
+
+    /// Decodes every element in order and hands it to `each`: the whole array is checked
+    /// first, then copied out a chunk at a time onto the stack, and each element is decoded
+    /// from the copy. `decode` (user code, which may take views or access memory) never runs
+    /// while a checked range is held (DESIGN §4.9).
+    fn for_each_decoded(
+        &self,
+        mut each: impl FnMut(T) -> Result<(), GuestError>,
+    ) -> Result<(), GuestError> {
+        let len = self.byte_len()?;
+        self.validate()?;
+        if T::GUEST_SIZE == 0 {
+            for _ in 0..self.len() {
+                each(T::decode(self.mem(), &[])?)?;
+            }
+            return Ok(());
+        }
+        self.for_each_chunk(len, |offset, chunk| {
+            raw::copy_out(self.mem(), offset, chunk_len(chunk)?, 1, chunk, BYTES)?;
+            for bytes in chunk.chunks_exact(elem_size::<T>()?) {
+                each(T::decode(self.mem(), bytes)?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Walks the `len` bytes of the array in chunks of whole elements of at most
+    /// [`MAX_SCRATCH`](crate::MAX_SCRATCH) bytes, calling `f` with each chunk's guest offset
+    /// and a stack buffer of its length.
+    fn for_each_chunk(
+        &self,
+        len: u32,
+        mut f: impl FnMut(u32, &mut [u8]) -> Result<(), GuestError>,
+    ) -> Result<(), GuestError> {
+        let size = T::GUEST_SIZE;
+        let mut buf = [0u8; SCRATCH_LEN];
+        let too_small = GuestError::BufferTooSmall {
+            needed: size,
+            available: crate::MAX_SCRATCH,
+        };
+        // Whole elements per chunk; an element larger than the buffer cannot be copied.
+        let per_chunk = crate::MAX_SCRATCH
+            .checked_div(size)
+            .filter(|&n| n > 0)
+            .ok_or(too_small)?;
+        let chunk_bytes = per_chunk.saturating_mul(size);
+        let mut offset = self.offset_base();
+        let mut left = len;
+        while left > 0 {
+            let now = left.min(chunk_bytes);
+            let chunk = buf
+                .get_mut(..usize::try_from(now).map_err(|_| too_small)?)
+                .ok_or(too_small)?;
+            f(offset, chunk)?;
+            // Inside the array, which `validate` found inside `u32`.
+            offset = offset.checked_add(now).ok_or(GuestError::PtrOverflow)?;
+            left = left.saturating_sub(now);
+        }
+        Ok(())
+    }
+}
+
+/// The proof for bytes, which the element-wise paths copy through.
+const BYTES: Transparent<u8> = Transparent::new();
+
+/// `T::GUEST_SIZE` as a `usize`.
+fn elem_size<'a, T: GuestType<'a>>() -> Result<usize, GuestError> {
+    usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)
+}
+
+/// The length of a chunk (at most `MAX_SCRATCH` bytes) as a `u32`.
+fn chunk_len(chunk: &[u8]) -> Result<u32, GuestError> {
+    u32::try_from(chunk.len()).map_err(|_| GuestError::PtrOverflow)
 }
 
 impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
@@ -354,38 +442,6 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// ```
     pub fn as_slice_mut(&self) -> Result<GuestSliceMut<'a, T>, GuestError> {
         GuestSliceMut::new(self.mem(), self.offset_base(), self.len())
-    }
-}
-
-/// Walks the element ranges of a checked array.
-struct Elements<'a, T> {
-    range: HostRange<'a>,
-    at: u32,
-    _elem: core::marker::PhantomData<fn() -> T>,
-}
-
-impl<'a, T: GuestType<'a>> Elements<'a, T> {
-    fn new(range: HostRange<'a>) -> Self {
-        Elements {
-            range,
-            at: 0,
-            _elem: core::marker::PhantomData,
-        }
-    }
-
-    /// The next element's bytes.
-    #[inline(always)]
-    fn next_range(&mut self) -> Result<HostRange<'a>, GuestError> {
-        let out_of_bounds = GuestError::PtrOutOfBounds(self.range.region());
-        let elem = self
-            .range
-            .sub(self.at, T::GUEST_SIZE)
-            .ok_or(out_of_bounds)?;
-        self.at = self
-            .at
-            .checked_add(T::GUEST_SIZE)
-            .ok_or(GuestError::PtrOverflow)?;
-        Ok(elem)
     }
 }
 

@@ -5,47 +5,10 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::slice::ChunksExact;
 
-use crate::borrow::BorrowKind;
-use crate::guest_type::{GuestTypeTransparent, Transparent};
-use crate::raw::{self, Access, HostRange};
-use crate::{BorrowTable, GuestError, GuestMemory, GuestType, Region};
-
-/// A recorded borrow of a region, released on drop.
-struct Loan<'a> {
-    table: &'a BorrowTable,
-    region: Region,
-    kind: BorrowKind,
-}
-
-impl<'a> Loan<'a> {
-    /// Checks the `len` bytes at `offset` (aligned to `align` in the guest) and records a
-    /// borrow of them.
-    #[inline]
-    fn take(
-        mem: &'a dyn GuestMemory,
-        offset: u32,
-        len: u32,
-        align: u32,
-        kind: BorrowKind,
-    ) -> Result<(Self, HostRange<'a>), GuestError> {
-        let (range, table) = raw::check_with_table(mem, offset, len, align, Access::View)?;
-        table.borrow(range.region(), kind)?;
-        let loan = Loan {
-            table,
-            region: range.region(),
-            kind,
-        };
-        Ok((loan, range))
-    }
-}
-
-impl Drop for Loan<'_> {
-    fn drop(&mut self) {
-        self.table.release(self.region, self.kind);
-    }
-}
+use crate::guest_type::GuestTypeTransparent;
+use crate::raw::{Lent, LentMut, LentStr, Transparent};
+use crate::{GuestError, GuestMemory, GuestType};
 
 /// The length in bytes of `count` elements of `T`, and `T`'s guest alignment.
 fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
@@ -99,8 +62,7 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// assert_eq!(slice.len(), 4);
 /// ```
 pub struct GuestSlice<'a, T> {
-    slice: &'a [T],
-    _loan: Loan<'a>,
+    lent: Lent<'a, T>,
 }
 
 /// A mutable view of guest memory as `&mut [T]`: no copy. Obtained from
@@ -123,8 +85,7 @@ pub struct GuestSlice<'a, T> {
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
 pub struct GuestSliceMut<'a, T> {
-    slice: &'a mut [T],
-    _loan: Loan<'a>,
+    lent: LentMut<'a, T>,
 }
 
 /// A shared view of a guest string as `&str`, validated once on the bytes it lends. Obtained
@@ -143,8 +104,7 @@ pub struct GuestSliceMut<'a, T> {
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
 pub struct GuestStr<'a> {
-    text: &'a str,
-    _loan: Loan<'a>,
+    lent: LentStr<'a>,
 }
 
 impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
@@ -154,22 +114,8 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
         count: u32,
     ) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
-        Self::with_alignment(mem, offset, len, align)
-    }
-
-    #[inline]
-    fn with_alignment(
-        mem: &'a dyn GuestMemory,
-        offset: u32,
-        len: u32,
-        align: u32,
-    ) -> Result<Self, GuestError> {
-        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Shared)?;
-        // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
-        // is kept beside the slice until both are dropped together (if `as_slice` fails, the
-        // loan is dropped and released at once).
-        let slice = unsafe { range.as_slice(Transparent::<T>::new()) }?;
-        Ok(GuestSlice { slice, _loan: loan })
+        let lent = Lent::new(mem, offset, len, align, Transparent::<T>::new())?;
+        Ok(GuestSlice { lent })
     }
 }
 
@@ -180,20 +126,18 @@ impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
         count: u32,
     ) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
-        let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Mut)?;
-        // SAFETY: 1. `loan` recorded the range's region as a mutable borrow, successfully, and
-        // is kept beside the slice until both are dropped together.
-        let slice = unsafe { range.as_mut_slice(Transparent::<T>::new()) }?;
-        Ok(GuestSliceMut { slice, _loan: loan })
+        let lent = LentMut::new(mem, offset, len, align, Transparent::<T>::new())?;
+        Ok(GuestSliceMut { lent })
     }
 }
 
 impl<'a> GuestStr<'a> {
     pub(crate) fn new(mem: &'a dyn GuestMemory, offset: u32, len: u32) -> Result<Self, GuestError> {
-        let GuestSlice { slice, _loan } = GuestSlice::<u8>::new(mem, offset, len)?;
-        // Validated on the very bytes that are lent: nothing can write them while `_loan` lives.
-        let text = core::str::from_utf8(slice).map_err(GuestError::InvalidUtf8)?;
-        Ok(GuestStr { text, _loan })
+        let bytes = Lent::new(mem, offset, len, 1, Transparent::<u8>::new())?;
+        // Validated on the very bytes that are lent: nothing can write them while they are.
+        Ok(GuestStr {
+            lent: bytes.into_str()?,
+        })
     }
 }
 
@@ -201,11 +145,14 @@ impl<'a> GuestStr<'a> {
 /// element from the bytes of the array, which it holds lent until it is dropped.
 pub struct ReadIter<'a, T> {
     mem: &'a dyn GuestMemory,
-    /// The lent bytes, one chunk per element (private: they never leave the iterator).
-    elements: ChunksExact<'a, u8>,
-    /// Elements of a zero-sized `T` not yet yielded (they have no chunks to count).
+    /// The array's bytes (private: they never leave the iterator).
+    bytes: Lent<'a, u8>,
+    /// Where the next element starts in `bytes`.
+    at: usize,
+    /// `T::GUEST_SIZE`.
+    size: usize,
+    /// Elements not yet yielded.
     left: u32,
-    _loan: Loan<'a>,
     _elem: PhantomData<fn() -> T>,
 }
 
@@ -217,17 +164,14 @@ impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
     ) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
         // The array's bytes, lent like any view: the loan moves into the iterator with them.
-        let GuestSlice {
-            slice: bytes,
-            _loan,
-        } = GuestSlice::with_alignment(mem, offset, len, align)?;
-        // A zero-sized `T` never reads its (empty) chunk: `next` counts it.
+        let bytes = Lent::new(mem, offset, len, align, Transparent::<u8>::new())?;
         let size = usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)?;
         Ok(ReadIter {
             mem,
-            elements: bytes.chunks_exact(size.max(1)),
+            bytes,
+            at: 0,
+            size,
             left: count,
-            _loan,
             _elem: PhantomData,
         })
     }
@@ -238,23 +182,17 @@ impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let bytes = if T::GUEST_SIZE == 0 {
-            self.left = self.left.checked_sub(1)?;
-            &[]
-        } else {
-            self.elements.next()?
-        };
+        self.left = self.left.checked_sub(1)?;
+        let end = self.at.checked_add(self.size)?;
+        let bytes = self.bytes.get().get(self.at..end)?;
+        self.at = end;
         // `decode` cannot keep `bytes` (their lifetime is not `'a`), and cannot change them:
-        // the loan makes every write to them fail.
+        // the loan makes every write to them, and every mutable view of them, fail.
         Some(T::decode(self.mem, bytes))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = if T::GUEST_SIZE == 0 {
-            usize::try_from(self.left).ok()
-        } else {
-            Some(self.elements.len())
-        };
+        let left = usize::try_from(self.left).ok();
         (left.unwrap_or(usize::MAX), left)
     }
 }
@@ -264,7 +202,7 @@ impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
 impl<T> fmt::Debug for ReadIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadIter")
-            .field("region", &self._loan.region)
+            .field("region", &self.bytes.region())
             .field("left", &self.left)
             .finish()
     }
@@ -272,51 +210,55 @@ impl<T> fmt::Debug for ReadIter<'_, T> {
 
 impl<T> Deref for GuestSlice<'_, T> {
     type Target = [T];
+    #[inline]
     fn deref(&self) -> &[T] {
-        self.slice
+        self.lent.get()
     }
 }
 
 impl<T> Deref for GuestSliceMut<'_, T> {
     type Target = [T];
+    #[inline]
     fn deref(&self) -> &[T] {
-        self.slice
+        self.lent.get()
     }
 }
 
 impl<T> DerefMut for GuestSliceMut<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [T] {
-        self.slice
+        self.lent.get_mut()
     }
 }
 
 impl Deref for GuestStr<'_> {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
-        self.text
+        self.lent.get()
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for GuestSlice<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.slice, f)
+        fmt::Debug::fmt(self.lent.get(), f)
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for GuestSliceMut<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.slice, f)
+        fmt::Debug::fmt(self.lent.get(), f)
     }
 }
 
 impl fmt::Debug for GuestStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.text, f)
+        fmt::Debug::fmt(self.lent.get(), f)
     }
 }
 
 impl fmt::Display for GuestStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.text, f)
+        fmt::Display::fmt(self.lent.get(), f)
     }
 }

@@ -1,14 +1,13 @@
-//! The only module with `unsafe` code: one function that checks a guest range and turns it into
-//! host bytes, and the few operations on those bytes (copy in, copy out, borrow as a slice).
-//!
-//! Everything else in the crate is safe code over these functions.
+//! [`HostRange`]: a checked guest range as host bytes, and the operations on it. Private to the
+//! raw-access module: a `HostRange` never leaves it, so no code outside it can run between the
+//! check that made one and the accesses it covers (DESIGN §4.9).
 
 use core::marker::PhantomData;
 use core::mem::size_of_val;
 use core::ptr;
 
+use super::plain::Transparent;
 use crate::error::saturate_u32;
-use crate::guest_type::Transparent;
 use crate::{BorrowTable, GuestError, GuestMemory, Region};
 
 /// What a checked range will be used for, which decides the borrow-table check.
@@ -22,7 +21,7 @@ pub(crate) enum Access {
     View,
 }
 
-mod host_range {
+mod invariant {
     use super::*;
 
     /// `len` host bytes at `ptr`: the guest region `region`, checked against the memory.
@@ -33,7 +32,7 @@ mod host_range {
     /// as long as the memory is borrowed (`'m`) and not changed — and nothing in this crate
     /// changes it or re-enters the guest while a `HostRange` exists. `len == region.len`.
     #[derive(Clone, Copy, Debug)]
-    pub(crate) struct HostRange<'m> {
+    pub(in crate::raw) struct HostRange<'m> {
         ptr: *mut u8,
         len: usize,
         region: Region,
@@ -56,23 +55,27 @@ mod host_range {
             }
         }
 
-        pub(crate) fn ptr(self) -> *mut u8 {
+        #[inline(always)]
+        pub(in crate::raw) fn ptr(self) -> *mut u8 {
             self.ptr
         }
 
-        pub(crate) fn len(self) -> usize {
+        #[inline(always)]
+        pub(in crate::raw) fn len(self) -> usize {
             self.len
         }
 
-        pub(crate) fn region(self) -> Region {
+        #[inline(always)]
+        pub(in crate::raw) fn region(self) -> Region {
             self.region
         }
     }
 }
 
-pub(crate) use host_range::HostRange;
+pub(in crate::raw) use invariant::HostRange;
 
-/// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes.
+/// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes, with
+/// the memory's borrow table (from the same dynamic call).
 ///
 /// This is the one place where guest offsets become host pointers. It calls `base()` now (never
 /// earlier), and refuses, in this order of precedence:
@@ -86,20 +89,7 @@ pub(crate) use host_range::HostRange;
 /// No host pointer is formed before the range is known to be inside the memory. The accepted
 /// path takes one branch for bounds and alignment together, and one load for the borrow table.
 #[inline]
-pub(crate) fn check<'m>(
-    mem: &'m dyn GuestMemory,
-    offset: u32,
-    len: u32,
-    align: u32,
-    access: Access,
-) -> Result<HostRange<'m>, GuestError> {
-    check_with_table(mem, offset, len, align, access).map(|(range, _)| range)
-}
-
-/// [`check`], also returning the memory's borrow table (from the same dynamic call), for the
-/// views that record themselves in it.
-#[inline]
-pub(crate) fn check_with_table<'m>(
+pub(in crate::raw) fn check<'m>(
     mem: &'m dyn GuestMemory,
     offset: u32,
     len: u32,
@@ -160,33 +150,13 @@ fn refusal(offset: u32, len: u32, align: u32) -> GuestError {
 }
 
 impl HostRange<'_> {
-    /// The sub-range of `len` bytes at byte `at` of this range, if it lies inside.
-    #[inline]
-    pub(crate) fn sub(self, at: u32, len: u32) -> Option<Self> {
-        let end = at.checked_add(len)?;
-        let region = Region::new(self.region().start.checked_add(at)?, len);
-        if usize::try_from(end).ok()? > self.len() {
-            return None;
-        }
-        if len == 0 {
-            // SAFETY: 1. empty. 2. `len == region.len`.
-            return Some(unsafe { HostRange::new_unchecked(self.ptr(), 0, region) });
-        }
-        let at = usize::try_from(at).ok()?;
-        // SAFETY: `at < end <= self.len`, so `ptr + at` stays inside this range's bytes.
-        let start = unsafe { self.ptr().add(at) };
-        // SAFETY: 1. `at + len <= self.len`: inside this range, hence inside the memory.
-        // 2. `len == region.len`.
-        Some(unsafe { HostRange::new_unchecked(start, usize::try_from(len).ok()?, region) })
-    }
-
     /// The `N` bytes of a range of exactly `N` bytes.
     ///
     /// # Errors
     ///
     /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
     #[inline]
-    pub(crate) fn read_array<const N: usize>(self) -> Result<[u8; N], GuestError> {
+    pub(in crate::raw) fn read_array<const N: usize>(self) -> Result<[u8; N], GuestError> {
         if self.len() != N {
             return Err(GuestError::PtrOutOfBounds(self.region()));
         }
@@ -206,7 +176,10 @@ impl HostRange<'_> {
     ///
     /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
     #[inline]
-    pub(crate) fn write_array<const N: usize>(self, bytes: [u8; N]) -> Result<(), GuestError> {
+    pub(in crate::raw) fn write_array<const N: usize>(
+        self,
+        bytes: [u8; N],
+    ) -> Result<(), GuestError> {
         if self.len() != N {
             return Err(GuestError::PtrOutOfBounds(self.region()));
         }
@@ -220,54 +193,14 @@ impl HostRange<'_> {
         Ok(())
     }
 
-    /// Copies the range into `dst`, which must have the same length.
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::SliceLengthsDiffer`] if the lengths differ.
-    #[inline]
-    pub(crate) fn copy_to(self, dst: &mut [u8]) -> Result<(), GuestError> {
-        if dst.len() != self.len() {
-            return Err(GuestError::SliceLengthsDiffer);
-        }
-        if dst.is_empty() {
-            return Ok(());
-        }
-        // No overlap: `dst` is a unique reference, so it is outside guest memory or a mutable
-        // view, and the borrow table (`Access::Read`) ruled out a mutable view of this range.
-        // SAFETY: `len > 0` live guest bytes (`HostRange` invariant) into `dst`, as long; see above.
-        unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr(), dst.len()) };
-        Ok(())
-    }
-
-    /// Copies `src`, which must have the same length, into the range.
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::SliceLengthsDiffer`] if the lengths differ.
-    #[inline]
-    pub(crate) fn copy_from(self, src: &[u8]) -> Result<(), GuestError> {
-        if src.len() != self.len() {
-            return Err(GuestError::SliceLengthsDiffer);
-        }
-        if src.is_empty() {
-            return Ok(());
-        }
-        // No overlap: if `src` points into guest memory it is a view, and the borrow table
-        // (`Access::Write`) ruled out any view of this range.
-        // SAFETY: `src` into `len > 0` writable live guest bytes (`HostRange` invariant), as long.
-        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len()) };
-        Ok(())
-    }
-
-    /// Copies the range into `dst`, a slice of a type whose host bytes are its guest bytes.
+    /// Copies the range into `dst`, a slice of plain values whose bytes it fills exactly.
     ///
     /// # Errors
     ///
     /// [`GuestError::SliceLengthsDiffer`] if `dst` does not have exactly the range's length in
     /// bytes.
     #[inline]
-    pub(crate) fn copy_to_transparent<T>(
+    pub(in crate::raw) fn copy_to<T>(
         self,
         dst: &mut [T],
         _proof: Transparent<T>,
@@ -279,21 +212,24 @@ impl HostRange<'_> {
         if bytes == 0 {
             return Ok(());
         }
-        // SAFETY: source as in `copy_to`. Destination: the `bytes` bytes of `dst`, valid for
-        // writes; writing them as bytes is sound because every bit pattern is a valid `T`
-        // (`GuestTypeTransparent`, point 2, which `_proof` shows). No overlap, as in `copy_to`.
+        // No overlap: `dst` is a unique reference, so it is outside guest memory or a mutable
+        // view, and the borrow table (`Access::Read`) ruled out a mutable view of this range.
+        // Writing the bytes of `dst` as bytes is sound: every bit pattern is a valid `T`
+        // (`Plain`, point 1, shown by `_proof`).
+        // SAFETY: `bytes > 0` live guest bytes (`HostRange` invariant) into as many writable
+        // bytes of `dst`; see above.
         unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), bytes) };
         Ok(())
     }
 
-    /// Copies `src`, a slice of a type whose host bytes are its guest bytes, into the range.
+    /// Copies `src`, a slice of plain values whose bytes fill the range exactly, into it.
     ///
     /// # Errors
     ///
     /// [`GuestError::SliceLengthsDiffer`] if `src` does not have exactly the range's length in
     /// bytes.
     #[inline]
-    pub(crate) fn copy_from_transparent<T>(
+    pub(in crate::raw) fn copy_from<T>(
         self,
         src: &[T],
         _proof: Transparent<T>,
@@ -305,34 +241,28 @@ impl HostRange<'_> {
         if bytes == 0 {
             return Ok(());
         }
-        // `src`'s `bytes` bytes are all initialised: `T` has no padding (`GuestTypeTransparent`,
-        // point 3, which `_proof` shows). No overlap, as in `copy_from`.
+        // `src`'s bytes are all initialised: `T` has no padding (`Plain`, point 2, shown by `_proof`). No overlap:
+        // if `src` points into guest memory it is a view, and the borrow table
+        // (`Access::Write`) ruled out any view of this range.
         // SAFETY: `bytes` initialised bytes into as many writable live guest bytes; see above.
         unsafe { ptr::copy_nonoverlapping(src.as_ptr().cast::<u8>(), self.ptr(), bytes) };
         Ok(())
     }
 
-    /// Appends the range to `out` as elements of a type whose host bytes are its guest bytes:
-    /// one `memcpy` into the spare capacity, nothing written twice.
+    /// Appends the range to `out` as plain values: one `memcpy` into the spare capacity,
+    /// nothing written twice.
     ///
     /// # Errors
     ///
     /// [`GuestError::SliceLengthsDiffer`] if the range is not a whole number of `T`s;
     /// [`GuestError::BufferTooSmall`] if `out` has no room for them.
     #[inline]
-    pub(crate) fn append_to_heapless<T, const N: usize>(
+    pub(in crate::raw) fn append_to_heapless<T, const N: usize>(
         self,
         out: &mut heapless::Vec<T, N>,
         _proof: Transparent<T>,
     ) -> Result<(), GuestError> {
-        let size = core::mem::size_of::<T>();
-        let count = self
-            .len()
-            .checked_div(size)
-            .ok_or(GuestError::SliceLengthsDiffer)?;
-        if count.checked_mul(size) != Some(self.len()) {
-            return Err(GuestError::SliceLengthsDiffer);
-        }
+        let count = self.whole_elements::<T>()?;
         let old_len = out.len();
         let new_len = old_len.checked_add(count).ok_or(GuestError::PtrOverflow)?;
         let spare = out.spare_capacity_mut();
@@ -349,24 +279,30 @@ impl HostRange<'_> {
         // `MaybeUninit<T>`. No overlap, as in `copy_to`: `out` is a unique Rust reference.
         unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), self.len()) };
         // The `count` elements after `old_len` exist (`dst`) and were all written; every bit
-        // pattern is a valid `T` and `T` has no padding (`GuestTypeTransparent`, points 2, 3).
+        // pattern is a valid `T` and `T` has no padding (`Plain`, points 1, 2, shown by `_proof`).
         // SAFETY: `new_len` is within capacity and its elements are initialised; see above.
         unsafe { out.set_len(new_len) };
         Ok(())
     }
 
-    /// Checks that the range can be seen as `[T]` on this host: a whole number of elements, at
-    /// a host address aligned for `T`. Returns the element count.
-    fn view_len<T>(self) -> Result<usize, GuestError> {
+    /// How many `T`s the range holds, if it is a whole number of them.
+    fn whole_elements<T>(self) -> Result<usize, GuestError> {
         let size = core::mem::size_of::<T>();
-        let align = core::mem::align_of::<T>();
         let count = self
             .len()
             .checked_div(size)
-            .ok_or(GuestError::PtrOverflow)?;
+            .ok_or(GuestError::SliceLengthsDiffer)?;
         if count.checked_mul(size) != Some(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
         }
+        Ok(count)
+    }
+
+    /// Checks that the range can be seen as `[T]` on this host: a whole number of elements, at
+    /// a host address aligned for `T`. Returns the element count.
+    fn view_len<T>(self) -> Result<usize, GuestError> {
+        let count = self.whole_elements::<T>()?;
+        let align = core::mem::align_of::<T>();
         // `align_offset`, not the address: it is also right under Miri's symbolic alignment.
         if self.len() != 0 && self.ptr().align_offset(align) != 0 {
             return Err(GuestError::PtrNotAligned(
@@ -389,7 +325,7 @@ impl HostRange<'_> {
     /// 1. The range's region is recorded as a shared borrow in the borrow table of the memory
     ///    it came from for as long as the returned reference is live, and the recording
     ///    succeeded (so no mutable view overlaps it).
-    pub(crate) unsafe fn as_slice<'v, T>(
+    pub(in crate::raw) unsafe fn as_slice<'v, T>(
         self,
         _proof: Transparent<T>,
     ) -> Result<&'v [T], GuestError> {
@@ -399,10 +335,10 @@ impl HostRange<'_> {
         }
         // `count * size_of::<T>() == len > 0` bytes of live guest memory (the `HostRange`
         // invariant) at an address aligned for `T` (`view_len`); every bit pattern is a valid
-        // `T` (`GuestTypeTransparent`, shown by `_proof`). For `'v` nothing writes them: writes
-        // and mutable views are refused by the borrow table (precondition 1), the memory does
-        // not move and the guest is not re-entered while a borrow is recorded (`GuestMemory`
-        // contract, point 2), and no other code touches them (point 4).
+        // `T` (`Plain`, shown by `_proof`). For `'v` nothing writes them: writes and mutable
+        // views are refused by the borrow table (precondition 1), the memory does not move and
+        // the guest is not re-entered while a borrow is recorded (`GuestMemory` contract,
+        // point 2), and no other code touches them (point 4).
         // SAFETY: valid, aligned, initialised and unchanged for `'v`, as argued above.
         Ok(unsafe { core::slice::from_raw_parts(self.ptr().cast::<T>(), count) })
     }
@@ -418,7 +354,7 @@ impl HostRange<'_> {
     /// 1. The range's region is recorded as a mutable borrow in the borrow table of the memory
     ///    it came from for as long as the returned reference is live, and the recording
     ///    succeeded (so no other view overlaps it).
-    pub(crate) unsafe fn as_mut_slice<'v, T>(
+    pub(in crate::raw) unsafe fn as_mut_slice<'v, T>(
         self,
         _proof: Transparent<T>,
     ) -> Result<&'v mut [T], GuestError> {
@@ -428,63 +364,8 @@ impl HostRange<'_> {
         }
         // As in `as_slice`, and for `'v` nothing else reads or writes these bytes: every other
         // access and view is refused by the borrow table (precondition 1); writes of any bit
-        // pattern through the slice are sound (`GuestTypeTransparent`, shown by `_proof`).
+        // pattern through the slice are sound (`Plain`, shown by `_proof`).
         // SAFETY: valid, aligned, initialised and unaliased for `'v`, as argued above.
         Ok(unsafe { core::slice::from_raw_parts_mut(self.ptr().cast::<T>(), count) })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::SliceMemory;
-
-    #[test]
-    fn check_orders_overflow_alignment_bounds() {
-        let mut buf = [0u8; 16];
-        let mem = SliceMemory::new(&mut buf);
-        assert_eq!(
-            check(&mem, u32::MAX, 2, 1, Access::Read).unwrap_err(),
-            GuestError::PtrOverflow
-        );
-        assert_eq!(
-            check(&mem, 17, 4, 4, Access::Read).unwrap_err(),
-            GuestError::PtrNotAligned(Region::new(17, 4), 4)
-        );
-        assert_eq!(
-            check(&mem, 16, 4, 4, Access::Read).unwrap_err(),
-            GuestError::PtrOutOfBounds(Region::new(16, 4))
-        );
-        let r = check(&mem, 16, 0, 4, Access::Read).unwrap();
-        assert_eq!(r.len(), 0);
-        let r = check(&mem, 12, 4, 4, Access::Write).unwrap();
-        r.write_array([1, 2, 3, 4]).unwrap();
-        assert_eq!(r.read_array::<4>(), Ok([1, 2, 3, 4]));
-        assert!(r.read_array::<2>().is_err());
-        assert!(r.write_array([0; 8]).is_err());
-    }
-
-    #[test]
-    fn sub_ranges_stay_inside() {
-        let mut buf = [7u8; 16];
-        let mem = SliceMemory::new(&mut buf);
-        let r = check(&mem, 4, 8, 1, Access::Read).unwrap();
-        let s = r.sub(6, 2).unwrap();
-        assert_eq!(s.region(), Region::new(10, 2));
-        assert_eq!(s.read_array::<2>(), Ok([7, 7]));
-        assert!(r.sub(7, 2).is_none());
-        assert!(r.sub(u32::MAX, 2).is_none());
-        assert_eq!(r.sub(8, 0).map(|s| s.len()), Some(0));
-    }
-
-    #[test]
-    fn null_base_with_zero_length() {
-        let mem = SliceMemory::empty();
-        let r = check(&mem, 0, 0, 8, Access::Write).unwrap();
-        let mut none: [u8; 0] = [];
-        r.copy_to(&mut none).unwrap();
-        r.copy_from(&none).unwrap();
-        assert!(check(&mem, 1, 0, 1, Access::Read).is_err());
-        assert!(check(&mem, 0, 1, 1, Access::Read).is_err());
     }
 }

@@ -1,0 +1,214 @@
+//! The raw-access module: the only code of the crate allowed to use `unsafe` (the lint
+//! `unsafe_code` is denied everywhere else), and the whole of its memory-safety argument.
+//!
+//! - `range`: the one check that turns a guest range into host bytes, and the operations on
+//!   those bytes. A checked range never leaves this module: every function below checks and
+//!   accesses in one call, so no code from outside — no user `GuestType::decode`/`encode`, no
+//!   closure, no iterator adaptor — runs between a check and the access it covers
+//!   (DESIGN §4.9). Loans are the one exception, and they are recorded in the borrow table for
+//!   exactly as long as they live.
+//! - `plain`: which types may be copied as raw bytes and lent as slices.
+//! - `lend`: lent references, recorded in the memory's borrow table.
+//!
+//! Everything else in the crate is safe code over these functions.
+
+mod lend;
+mod plain;
+mod range;
+
+pub(crate) use lend::{Lent, LentMut, LentStr};
+pub(crate) use plain::Plain;
+pub use plain::Transparent;
+
+use range::{check, Access};
+
+use crate::{GuestError, GuestMemory};
+
+/// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a read would, without
+/// reading them.
+///
+/// # Errors
+///
+/// Those of the range check: [`GuestError::PtrOverflow`], [`GuestError::PtrNotAligned`],
+/// [`GuestError::PtrOutOfBounds`], [`GuestError::BorrowConflict`] (a mutable view overlaps).
+#[inline]
+pub(crate) fn validate_read(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+) -> Result<(), GuestError> {
+    check(mem, offset, len, align, Access::Read).map(|_| ())
+}
+
+/// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a write would, without
+/// writing them.
+///
+/// # Errors
+///
+/// As [`validate_read`], and [`GuestError::BorrowConflict`] if any view overlaps.
+#[inline]
+pub(crate) fn validate_write(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+) -> Result<(), GuestError> {
+    check(mem, offset, len, align, Access::Write).map(|_| ())
+}
+
+/// Reads the `N` bytes at `offset`, aligned to `align` in the guest.
+///
+/// # Errors
+///
+/// Those of [`validate_read`].
+#[inline]
+pub(crate) fn read_array<const N: usize>(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    align: u32,
+) -> Result<[u8; N], GuestError> {
+    let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
+    let (range, _) = check(mem, offset, len, align, Access::Read)?;
+    range.read_array()
+}
+
+/// Writes `bytes` at `offset`, aligned to `align` in the guest.
+///
+/// # Errors
+///
+/// Those of [`validate_write`]. Nothing is written on error.
+#[inline]
+pub(crate) fn write_array<const N: usize>(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    align: u32,
+    bytes: [u8; N],
+) -> Result<(), GuestError> {
+    let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
+    let (range, _) = check(mem, offset, len, align, Access::Write)?;
+    range.write_array(bytes)
+}
+
+/// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into `dst`, plain
+/// values that they fill exactly.
+///
+/// # Errors
+///
+/// Those of [`validate_read`] for the range; [`GuestError::SliceLengthsDiffer`] if `dst` is
+/// not `len` bytes long.
+#[inline]
+pub(crate) fn copy_out<T>(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+    dst: &mut [T],
+    proof: Transparent<T>,
+) -> Result<(), GuestError> {
+    let (range, _) = check(mem, offset, len, align, Access::Read)?;
+    range.copy_to(dst, proof)
+}
+
+/// Copies `src`, plain values whose bytes fill the `len` bytes at `offset` (aligned to `align`
+/// in the guest) exactly, into them.
+///
+/// # Errors
+///
+/// Those of [`validate_write`] for the range; [`GuestError::SliceLengthsDiffer`] if `src` is
+/// not `len` bytes long. Nothing is written on error.
+#[inline]
+pub(crate) fn copy_in<T>(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+    src: &[T],
+    proof: Transparent<T>,
+) -> Result<(), GuestError> {
+    let (range, _) = check(mem, offset, len, align, Access::Write)?;
+    range.copy_from(src, proof)
+}
+
+/// Appends the `len` bytes at `offset` (aligned to `align` in the guest) to `out` as plain
+/// values: one `memcpy` into its spare capacity.
+///
+/// # Errors
+///
+/// Those of [`validate_read`] for the range; [`GuestError::SliceLengthsDiffer`] if `len` is not
+/// a whole number of `T`s; [`GuestError::BufferTooSmall`] if `out` has no room for them.
+#[inline]
+pub(crate) fn append_to_heapless<T, const N: usize>(
+    mem: &dyn GuestMemory,
+    offset: u32,
+    len: u32,
+    align: u32,
+    out: &mut heapless::Vec<T, N>,
+    proof: Transparent<T>,
+) -> Result<(), GuestError> {
+    let (range, _) = check(mem, offset, len, align, Access::Read)?;
+    range.append_to_heapless(out, proof)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Region, SliceMemory};
+
+    const BYTES: Transparent<u8> = Transparent::new();
+
+    #[test]
+    fn check_orders_overflow_alignment_bounds() {
+        let mut buf = [0u8; 16];
+        let mem = SliceMemory::new(&mut buf);
+        assert_eq!(
+            validate_read(&mem, u32::MAX, 2, 1),
+            Err(GuestError::PtrOverflow)
+        );
+        assert_eq!(
+            validate_read(&mem, 17, 4, 4),
+            Err(GuestError::PtrNotAligned(Region::new(17, 4), 4))
+        );
+        assert_eq!(
+            validate_read(&mem, 16, 4, 4),
+            Err(GuestError::PtrOutOfBounds(Region::new(16, 4)))
+        );
+        assert_eq!(validate_write(&mem, 16, 0, 4), Ok(()));
+        write_array(&mem, 12, 4, [1, 2, 3, 4]).unwrap();
+        assert_eq!(read_array::<4>(&mem, 12, 4), Ok([1, 2, 3, 4]));
+        assert!(read_array::<8>(&mem, 12, 4).is_err());
+        assert!(write_array(&mem, 12, 4, [0; 8]).is_err());
+    }
+
+    #[test]
+    fn copies_need_matching_lengths() {
+        let mut buf = [7u8; 16];
+        let mem = SliceMemory::new(&mut buf);
+        let mut out = [0u8; 3];
+        assert_eq!(
+            copy_out(&mem, 4, 2, 1, &mut out, BYTES),
+            Err(GuestError::SliceLengthsDiffer)
+        );
+        copy_out(&mem, 4, 3, 1, &mut out, BYTES).unwrap();
+        assert_eq!(out, [7, 7, 7]);
+        assert_eq!(
+            copy_in(&mem, 4, 4, 1, &out, BYTES),
+            Err(GuestError::SliceLengthsDiffer)
+        );
+        let mut v = heapless::Vec::<u8, 2>::new();
+        assert!(matches!(
+            append_to_heapless(&mem, 0, 3, 1, &mut v, BYTES),
+            Err(GuestError::BufferTooSmall { .. })
+        ));
+    }
+
+    #[test]
+    fn null_base_with_zero_length() {
+        let mem = SliceMemory::empty();
+        let mut none: [u8; 0] = [];
+        copy_out(&mem, 0, 0, 8, &mut none, BYTES).unwrap();
+        copy_in(&mem, 0, 0, 8, &none, BYTES).unwrap();
+        assert!(validate_read(&mem, 1, 0, 1).is_err());
+        assert!(validate_read(&mem, 0, 1, 1).is_err());
+    }
+}
