@@ -9,7 +9,7 @@
 
 use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr};
 
-use crate::wasi::{Errno, HasWasi, Stdio, WasiHost};
+use crate::wasi::{check_out, Errno, HasWasi, Stdio, WasiHost};
 use crate::{host_fn, HostFunc};
 
 guest_struct! {
@@ -128,8 +128,11 @@ pub fn shape_area<'a, C: HasWasi>(
 }
 
 /// `upper(text, text_len, out, out_cap, out_len)`: `text` in upper case into `out`, its length
-/// into `*out_len`. `EOVERFLOW` (and the needed length in `*out_len`) when `out` is too small;
-/// `EFAULT` when `out` overlaps `text`.
+/// into `*out_len`. `EOVERFLOW` (and the needed length in `*out_len`, `out` untouched) when
+/// `out` is too small; `EFAULT` when `out` overlaps `text`.
+///
+/// All or nothing: the text, `out_len` and `out` (bounds, and no overlap with the text) are
+/// checked before anything is written, whether `out` is large enough or not.
 pub fn upper<'a, C: HasWasi>(
     _ctx: &mut C,
     _mem: &'a dyn GuestMemory,
@@ -138,16 +141,24 @@ pub fn upper<'a, C: HasWasi>(
     out_len: GuestPtr<'a, u32>,
 ) -> i32 {
     status((|| {
-        let text = text.as_str().map_err(err)?;
-        let needed = u32::try_from(text.len()).map_err(|_| Errno::Overflow)?;
+        let needed = {
+            let text = text.as_str().map_err(err)?;
+            let needed = u32::try_from(text.len()).map_err(|_| Errno::Overflow)?;
+            // Before the mutable view below, which a check of `out_len` would conflict with
+            // if they overlapped (that overlap is allowed: the guest reads what it asked for).
+            check_out(out_len)?;
+            // Both views live at once: the core refuses `out` if it overlaps the text.
+            let mut dst = out.as_slice_mut().map_err(err)?;
+            if needed <= out.len() {
+                for (d, s) in dst.iter_mut().zip(text.bytes()) {
+                    *d = s.to_ascii_uppercase();
+                }
+            }
+            needed
+        }; // the views end here, so the write below cannot be refused
         out_len.write(needed).map_err(err)?;
         if needed > out.len() {
             return Err(Errno::Overflow);
-        }
-        // Both views live at once: the core refuses them if they overlap.
-        let mut dst = out.as_slice_mut().map_err(err)?;
-        for (d, s) in dst.iter_mut().zip(text.bytes()) {
-            *d = s.to_ascii_uppercase();
         }
         Ok(())
     })())

@@ -25,8 +25,8 @@ use guestmem::{GuestMemory, GuestPtr};
 
 use super::iovec::{read_iovecs, write_iovecs};
 use super::{
-    to_u32, ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost, RIGHT_FD_READ, RIGHT_FD_WRITE,
-    RIGHT_POLL_FD_READWRITE,
+    check_out, to_u32, ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost, RIGHT_FD_READ,
+    RIGHT_FD_WRITE, RIGHT_POLL_FD_READWRITE,
 };
 use crate::glue::Trap;
 
@@ -78,8 +78,26 @@ fn string_sizes<'h>(
     Ok((to_u32(count)?, bytes))
 }
 
+/// Writes the count of strings and their size (as [`string_sizes`]) into `count_out` and
+/// `size_out`, both checked before either is written.
+fn sizes_get<'h, 'a>(
+    count: usize,
+    get: impl Fn(usize) -> Option<&'h [u8]>,
+    count_out: GuestPtr<'a, u32>,
+    size_out: GuestPtr<'a, u32>,
+) -> Result<(), Errno> {
+    check_out(count_out)?;
+    check_out(size_out)?;
+    let (n, bytes) = string_sizes(count, get)?;
+    count_out.write(n)?;
+    size_out.write(bytes)?;
+    Ok(())
+}
+
 /// Writes `count` strings as `argv`/`environ`: NUL-terminated into `buf`, their addresses
-/// into `ptrs`. Both regions are checked whole before anything is written.
+/// into `ptrs`. Both regions are checked whole, for the sizes the host reports, before
+/// anything is written; then no view is live, so the writes cannot be refused (provided the
+/// host answers the same during the call, as [`WasiHost::arg`] requires).
 fn strings_get<'h, 'a>(
     count: usize,
     get: impl Fn(usize) -> Option<&'h [u8]>,
@@ -114,13 +132,7 @@ pub fn args_sizes_get<'a, C: HasWasi>(
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
     let host = &ctx.wasi().host;
-    errno(
-        string_sizes(host.arg_count(), |i| host.arg(i)).and_then(|(n, bytes)| {
-            argc.write(n)?;
-            buf_size.write(bytes)?;
-            Ok(())
-        }),
-    )
+    errno(sizes_get(host.arg_count(), |i| host.arg(i), argc, buf_size))
 }
 
 /// `args_get(argv, argv_buf)`: the NUL-terminated arguments into `argv_buf`, one after the
@@ -144,13 +156,12 @@ pub fn environ_sizes_get<'a, C: HasWasi>(
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
     let host = &ctx.wasi().host;
-    errno(
-        string_sizes(host.env_count(), |i| host.env(i)).and_then(|(n, bytes)| {
-            count.write(n)?;
-            buf_size.write(bytes)?;
-            Ok(())
-        }),
-    )
+    errno(sizes_get(
+        host.env_count(),
+        |i| host.env(i),
+        count,
+        buf_size,
+    ))
 }
 
 /// `environ_get(environ, environ_buf)`: as [`args_get`], for the environment.
@@ -203,6 +214,7 @@ pub fn fd_fdstat_get<'a, C: HasWasi>(
 ) -> Errno {
     let wasi = ctx.wasi();
     errno(wasi.stream(fd).and_then(|s| {
+        check_out(stat)?;
         let rights = match s {
             Stdio::Stdin => RIGHT_FD_READ,
             Stdio::Stdout | Stdio::Stderr => RIGHT_FD_WRITE,
@@ -249,6 +261,7 @@ pub fn clock_res_get<'a, C: HasWasi>(
 ) -> Errno {
     errno((|| {
         let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        check_out(res)?;
         let ns = ctx.wasi().host.clock_res(clock)?;
         res.write(ns)?;
         Ok(())
@@ -266,6 +279,7 @@ pub fn clock_time_get<'a, C: HasWasi>(
 ) -> Errno {
     errno((|| {
         let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        check_out(time)?;
         let ns = ctx.wasi().host.clock_time(clock)?;
         time.write(ns)?;
         Ok(())
@@ -280,6 +294,7 @@ pub fn random_get<'a, C: HasWasi>(
     buf: GuestPtr<'a, [u8]>,
 ) -> Errno {
     errno((|| {
+        // The view checks the whole buffer before the host draws a byte.
         let mut view = buf.as_slice_mut()?;
         ctx.wasi().host.random(&mut view)
     })())

@@ -11,23 +11,39 @@
 
 use guestmem::{GuestMemory, GuestPtr};
 
-use super::{to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
+use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
 /// How many iovecs one host `write` gets at most (the core's view table holds 16).
 const WRITE_BATCH: usize = 16;
 
-/// Reads every iovec and checks that its buffer lies in memory, before any I/O.
-fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(), Errno> {
-    iovs.validate()?;
-    for iov in iovs.iter() {
-        let iov = iov?.read()?;
-        iov.buf.as_array(iov.buf_len).validate()?;
+/// Reads every iovec and checks its buffer as a read would (bounds, alignment), before any
+/// I/O. Empty buffers are never accessed, so they may point anywhere. Returns the first
+/// non-empty iovec, and the total length of the buffers.
+///
+/// # Errors
+///
+/// `EFAULT` or `EINVAL` for a bad iovec array or buffer; `EINVAL` when the lengths add up to
+/// more than `u32::MAX`, as `readv`/`writev` refuse a total that does not fit their result.
+fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(Option<Iovec<'a>>, u32), Errno> {
+    let mut first = None;
+    let mut total: u32 = 0;
+    for iov in iovs.read_iter()? {
+        let iov = iov?;
+        if iov.buf_len > 0 {
+            iov.buf.as_array(iov.buf_len).validate()?;
+            total = total.checked_add(iov.buf_len).ok_or(Errno::Inval)?;
+            first = first.or(Some(iov));
+        }
     }
-    Ok(())
+    Ok((first, total))
 }
 
 /// `fd_write`: writes the buffers of the iovecs `iovs` to stream `fd`, the count into
 /// `*nwritten`.
+///
+/// All or nothing: `nwritten`, the iovecs and every buffer are checked before the host gets
+/// a byte — by [`write_batch`] for one batch, by [`check_iovecs`] first for more — and
+/// `*nwritten` is written once, at the end, when no view is live.
 pub(super) fn write_iovecs<'a, H: WasiHost>(
     wasi: &mut WasiCtx<H>,
     fd: u32,
@@ -38,7 +54,7 @@ pub(super) fn write_iovecs<'a, H: WasiHost>(
     if stream == Stdio::Stdin {
         return Err(Errno::Badf);
     }
-    nwritten.write(0)?;
+    check_out(nwritten)?;
     let many = usize::try_from(iovs.len()).map_or(true, |n| n > WRITE_BATCH);
     if many {
         // More than one batch: check them all first, so that a bad one writes nothing.
@@ -50,8 +66,16 @@ pub(super) fn write_iovecs<'a, H: WasiHost>(
         let count = (iovs.len().wrapping_sub(next)).min(to_u32(WRITE_BATCH)?);
         let first = iovs.get(next).ok_or(Errno::Fault)?;
         next = next.saturating_add(count);
-        let (written, wanted) = write_batch(&mut wasi.host, stream, first.as_array(count))?;
-        total = total.checked_add(to_u32(written)?).ok_or(Errno::Overflow)?;
+        let room = u32::MAX.wrapping_sub(total);
+        let (written, wanted) =
+            match write_batch(&mut wasi.host, stream, first.as_array(count), room) {
+                Ok(done) => done,
+                // Bytes went out before the host failed: report them, as `writev` does.
+                Err(_) if total > 0 => break,
+                Err(e) => return Err(e),
+            };
+        // `written <= wanted <= room`: no overflow (a host claiming more is not believed).
+        total = total.saturating_add(to_u32(written.min(wanted))?);
         if written < wanted {
             break; // a short write ends the call, as writev's does
         }
@@ -61,6 +85,9 @@ pub(super) fn write_iovecs<'a, H: WasiHost>(
 }
 
 /// `fd_read`: reads from stream `fd` (stdin) into the iovecs `iovs`, the count into `*nread`.
+///
+/// All or nothing: `nread`, the iovecs and every buffer are checked before the host reads a
+/// byte, so a bad buffer anywhere in the list consumes no input and writes nothing.
 pub(super) fn read_iovecs<'a, H: WasiHost>(
     wasi: &mut WasiCtx<H>,
     fd: u32,
@@ -71,19 +98,19 @@ pub(super) fn read_iovecs<'a, H: WasiHost>(
     if stream != Stdio::Stdin {
         return Err(Errno::Badf);
     }
-    nread.write(0)?;
-    check_iovecs(iovs)?;
+    check_out(nread)?;
+    let (first, _) = check_iovecs(iovs)?;
     // Read into the first non-empty buffer only: a short read, which POSIX `readv` allows,
     // and no second blocking read once data has arrived.
-    let mut n = 0;
-    for iov in iovs.iter() {
-        let iov = iov?.read()?;
-        if iov.buf_len > 0 {
+    let n = match first {
+        Some(iov) => {
+            // Checked above, and no view is live: the view cannot be refused.
             let mut view = iov.buf.as_array(iov.buf_len).as_slice_mut()?;
-            n = wasi.host.read(stream, &mut view)?;
-            break;
-        }
-    }
+            let n = wasi.host.read(stream, &mut view)?;
+            n.min(view.len())
+        } // the view ends here, before `*nread` is written
+        None => 0,
+    };
     nread.write(to_u32(n)?)?;
     Ok(())
 }
@@ -96,11 +123,12 @@ const COPY_LIMIT: usize = 256;
 
 /// Writes the buffers of the iovecs `batch` (at most [`WRITE_BATCH`]) with one host call.
 /// Returns bytes written and bytes wanted. Every buffer is checked (bounds, and no mutable
-/// view over it) before the host sees any byte.
+/// view over it), and their total against `room`, before the host sees any byte.
 fn write_batch<'a, H: WasiHost>(
     host: &mut H,
     stream: Stdio,
     batch: GuestPtr<'a, [Iovec<'a>]>,
+    room: u32,
 ) -> Result<(usize, usize), Errno> {
     // The iovecs, copied out with one check: an iovec is two little-endian `u32`s (buf,
     // buf_len) with the alignment of `u32`, so the words have the same bytes, bounds and
@@ -125,6 +153,7 @@ fn write_batch<'a, H: WasiHost>(
             copy_each(mem, words, &mut buf)?
         };
         let bytes = buf.get(..len).unwrap_or(&[]);
+        fits(len, room)?;
         let written = host.write(stream, &[bytes])?;
         return Ok((written, len));
     }
@@ -143,8 +172,18 @@ fn write_batch<'a, H: WasiHost>(
         }
         used = used.saturating_add(1);
     }
+    fits(span.total, room)?;
     let written = host.write(stream, bufs.get(..used).unwrap_or(&[]))?;
     Ok((written, span.total))
+}
+
+/// `EINVAL` unless `len` bytes fit in the `room` left in the `u32` count of bytes written
+/// (checked before the host writes, as `writev` refuses a total that overflows its result).
+fn fits(len: usize, room: u32) -> Result<(), Errno> {
+    match u32::try_from(len) {
+        Ok(len) if len <= room => Ok(()),
+        _ => Err(Errno::Inval),
+    }
 }
 
 /// Copies the buffers `(buf, buf_len)` of `words`, which follow each other in guest memory
@@ -378,7 +417,7 @@ mod tests {
             let (r, host, n, _) = fd_write(1024, &[], iovs, None);
             assert_eq!(r, Err(Errno::Fault), "{iovs:?}");
             assert!(host.slices.is_empty(), "{iovs:?}");
-            assert_eq!(n, 0, "{iovs:?}");
+            assert_eq!(n, 0xdead_beef, "{iovs:?}: *nwritten changed");
         }
         // Empty buffers are never looked at.
         let (r, host, n, _) = fd_write(1024, &[(512, b"ok")], &[(u32::MAX, 0), (512, 2)], None);
@@ -395,7 +434,7 @@ mod tests {
         assert_eq!(host.slices, [1, 1]);
         iovs[19] = (5000, 1);
         let (r, host, n, _) = fd_write(1024, &[], &iovs, None);
-        assert_eq!((r, host.slices.len(), n), (Err(Errno::Fault), 0, 0));
+        assert_eq!((r, host.slices.len(), n), (Err(Errno::Fault), 0, 0xdead_beef));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use functions::{functions, MODULE};
 pub use std_host::StdHost;
 pub use test_host::{HostCall, TestHost};
 
-use guestmem::{guest_enum, guest_struct, GuestError, GuestPtr};
+use guestmem::{guest_enum, guest_struct, GuestError, GuestPtr, GuestType};
 
 use crate::glue::{Trap, WasmRet};
 
@@ -108,6 +108,14 @@ impl From<std::io::Error> for Errno {
 /// `n` as a guest length: `EOVERFLOW` if it does not fit in `u32`.
 fn to_u32(n: usize) -> Result<u32, Errno> {
     u32::try_from(n).map_err(|_| Errno::Overflow)
+}
+
+/// Checks the out-parameter `p` as a write of a `T` would be checked, without writing it: the
+/// same bounds and alignment checks. A write differs only by refusing a live view of the
+/// bytes, and the WASI functions write their out-parameters when they hold no view, so a
+/// write after this check cannot fail.
+pub(crate) fn check_out<'a, T: GuestType<'a>>(p: GuestPtr<'a, T>) -> Result<(), Errno> {
+    p.as_array(1).validate().map_err(Errno::from)
 }
 
 impl WasmRet for Errno {
