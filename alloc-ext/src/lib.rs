@@ -29,11 +29,11 @@ pub trait GuestSliceExt<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     /// use guestmem_alloc::GuestSliceExt;
     ///
     /// let mut bytes = [1u8, 0, 2, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// assert_eq!(GuestPtr::<[u16]>::new(&mem, (0, 2)).to_vec()?, [1, 2]);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
@@ -72,11 +72,11 @@ pub trait GuestStrExt<'a> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
     /// use guestmem_alloc::GuestStrExt;
     ///
     /// let mut bytes = *b"ok\xc3";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// assert_eq!(GuestPtr::<str>::new(&mem, (0, 2)).to_string()?, "ok");
     /// assert!(matches!(
     ///     GuestPtr::<str>::new(&mem, (0, 3)).to_string(),
@@ -97,11 +97,11 @@ pub trait GuestStrExt<'a> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     /// use guestmem_alloc::{GuestCowStr, GuestStrExt};
     ///
     /// let mut bytes = *b"borrowed";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let s = GuestPtr::<str>::new(&mem, (0, 8)).as_cow_str()?;
     /// assert!(matches!(s, GuestCowStr::Borrowed(_)));
     /// assert_eq!(&*s, "borrowed");
@@ -162,12 +162,12 @@ impl Deref for GuestCowStr<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use guestmem::{GuestMemory, SliceMemory, MAX_VIEWS};
+    use guestmem::{GuestFrame, MAX_VIEWS};
 
     #[test]
     fn cow_falls_back_to_a_copy_when_the_view_table_is_full() {
         let mut bytes = *b"0123456789abcdefghij";
-        let mem = SliceMemory::new(&mut bytes);
+        let mem = GuestFrame::new(&mut bytes);
         let views: Vec<_> = (0..MAX_VIEWS)
             .map(|i| {
                 GuestPtr::<[u8]>::new(&mem, (u32::try_from(i).unwrap(), 1))
@@ -179,13 +179,13 @@ mod tests {
         assert!(matches!(s, GuestCowStr::Copied(_)));
         assert_eq!(s.into_string(), "0123456789abcdefghij");
         drop(views);
-        assert!(!mem.borrows().has_outstanding_borrows());
+        assert!(!mem.has_live_views());
     }
 
     #[test]
     fn a_hostile_length_fails_before_allocating() {
         let mut bytes = [0u8; 16];
-        let mem = SliceMemory::new(&mut bytes);
+        let mem = GuestFrame::new(&mut bytes);
         let huge = GuestPtr::<[u64]>::new(&mem, (0, u32::MAX / 8));
         assert!(matches!(huge.to_vec(), Err(GuestError::PtrOutOfBounds(_))));
         assert_eq!(

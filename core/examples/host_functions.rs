@@ -10,7 +10,7 @@
     clippy::expect_used
 )]
 
-use guestmem::{guest_struct, GuestError, GuestPtr, SliceMemory};
+use guestmem::{guest_struct, GuestError, GuestFrame, GuestPtr};
 
 guest_struct! {
     /// A WASI `ciovec`: where a buffer the guest wants written is, and how long it is.
@@ -23,7 +23,7 @@ guest_struct! {
 
 /// `fd_write(fd, iovs, iovs_len, nwritten) -> errno`, writing to the host's stdout.
 fn fd_write(
-    mem: &SliceMemory<'_>,
+    mem: &GuestFrame<'_>,
     iovs: u32,
     iovs_len: u32,
     nwritten: u32,
@@ -60,7 +60,7 @@ fn honest_guest(memory: &mut [u8]) {
 fn main() {
     let mut memory = vec![0u8; 256];
     honest_guest(&mut memory);
-    let mem = SliceMemory::new(&mut memory);
+    let mem = GuestFrame::new(memory.as_mut_slice());
 
     println!("honest guest: fd_write(1, iovs=16, iovs_len=2, nwritten=8)");
     match fd_write(&mem, 16, 2, 8) {

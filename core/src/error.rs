@@ -79,10 +79,10 @@ impl fmt::Display for Region {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
+/// use guestmem::{GuestError, GuestPtr, Region, GuestFrame};
 ///
 /// let mut bytes = [0u8; 8];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let err = GuestPtr::<u32>::new(&mem, 6).read().unwrap_err();
 /// assert_eq!(err, GuestError::PtrNotAligned(Region::new(6, 4), 4));
 /// let err = GuestPtr::<u32>::new(&mem, 8).read().unwrap_err();

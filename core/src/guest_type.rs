@@ -2,7 +2,7 @@
 //! guest pointers.
 
 use crate::raw::{self, Plain, Transparent};
-use crate::{GuestError, GuestMemory, GuestPtr};
+use crate::{GuestError, GuestFrame, GuestPtr};
 
 /// A type with a fixed encoding in guest memory: `GUEST_SIZE` bytes, little-endian, aligned to
 /// `GUEST_ALIGN` in the guest's address space (the wasm32 C ABI).
@@ -24,13 +24,13 @@ use crate::{GuestError, GuestMemory, GuestPtr};
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestPtr, GuestType, SliceMemory};
+/// use guestmem::{GuestPtr, GuestType, GuestFrame};
 ///
 /// assert_eq!(<u64 as GuestType>::guest_size(), 8);
 /// assert_eq!(<GuestPtr<'_, u8> as GuestType>::guest_align(), 4);
 ///
 /// let mut bytes = [0u8; 16];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let p = GuestPtr::<u64>::new(&mem, 8);
 /// p.write(0x1122_3344_5566_7788)?;
 /// assert_eq!(p.read()?, 0x1122_3344_5566_7788);
@@ -60,7 +60,7 @@ pub trait GuestType<'a>: Sized {
     ///
     /// [`GuestError::BufferTooSmall`] if `bytes` is shorter than `GUEST_SIZE`; a validation
     /// error such as [`GuestError::InvalidEnumValue`] if the bytes encode no value of the type.
-    fn decode(mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError>;
+    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError>;
 
     /// Encodes the value into the first `GUEST_SIZE` bytes of `bytes`, padding included (as
     /// zeroes, so that no host data reaches the guest).
@@ -226,7 +226,7 @@ macro_rules! primitives {
             const TRANSPARENT: Option<Transparent<Self>> = $transparent!($t);
 
             #[inline]
-            fn decode(_mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+            fn decode(_mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
                 first(bytes).map(<$t>::from_le_bytes)
             }
 
@@ -294,7 +294,7 @@ impl<'a, T> GuestType<'a> for GuestPtr<'a, T> {
     const GUEST_ALIGN: u32 = 4;
 
     #[inline]
-    fn decode(mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         first(bytes).map(|b| GuestPtr::new(mem, u32::from_le_bytes(b)))
     }
 

@@ -16,7 +16,6 @@
     )
 )]
 
-mod borrow;
 mod error;
 mod guest_type;
 mod layout;
@@ -29,12 +28,11 @@ mod slice;
 mod string;
 mod view;
 
-pub use borrow::{BorrowTable, MAX_VIEWS};
 pub use error::{GuestError, Region};
 pub use guest_type::{GuestType, GuestTypeTransparent, MAX_SCRATCH};
-pub use memory::{GuestMemory, SliceMemory};
+pub use memory::GuestMemory;
 pub use ptr::{GuestPtr, Pointee};
-pub use raw::Transparent;
+pub use raw::{GuestFrame, Transparent, MAX_VIEWS};
 pub use slice::GuestIter;
 pub use view::{GuestSlice, GuestSliceMut, GuestStr, ReadIter};
 

@@ -19,7 +19,7 @@
 /// A WASI `ciovec` and a struct with padding:
 ///
 /// ```
-/// use guestmem::{guest_struct, GuestPtr, GuestType, SliceMemory};
+/// use guestmem::{guest_struct, GuestPtr, GuestType, GuestFrame};
 ///
 /// guest_struct! {
 ///     /// A WASI `ciovec`: a buffer the guest wants written.
@@ -43,7 +43,7 @@
 /// assert_eq!((<Stat as GuestType>::guest_size(), <Stat as GuestType>::guest_align()), (24, 8));
 ///
 /// let mut bytes = [0xAAu8; 64];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let at = GuestPtr::<Stat>::new(&mem, 8);
 /// at.write(Stat { kind: 3, size: 1 << 40, mode: 0o644 })?;
 /// assert_eq!(at.read()?.size, 1 << 40);
@@ -108,7 +108,7 @@ macro_rules! __guest_struct_impl {
 
             #[inline]
             fn decode(
-                mem: &$lt dyn $crate::GuestMemory,
+                mem: &$lt $crate::GuestFrame<$lt>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 let _ = &mem;
@@ -149,7 +149,7 @@ macro_rules! __one {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{guest_enum, GuestError, GuestPtr, SliceMemory};
+/// use guestmem::{guest_enum, GuestError, GuestPtr, GuestFrame};
 ///
 /// guest_enum! {
 ///     /// Where `fd_seek` counts from.
@@ -162,7 +162,7 @@ macro_rules! __one {
 /// }
 ///
 /// let mut bytes = [1u8, 9];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// assert_eq!(GuestPtr::<Whence>::new(&mem, 0).read()?, Whence::Cur);
 /// assert_eq!(
 ///     GuestPtr::<Whence>::new(&mem, 1).read(),
@@ -213,7 +213,7 @@ macro_rules! guest_enum {
 
             #[inline]
             fn decode(
-                mem: &'a dyn $crate::GuestMemory,
+                mem: &'a $crate::GuestFrame<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::try_from)
@@ -248,7 +248,7 @@ macro_rules! guest_enum {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{guest_flags, GuestError, GuestPtr, SliceMemory};
+/// use guestmem::{guest_flags, GuestError, GuestPtr, GuestFrame};
 ///
 /// guest_flags! {
 ///     /// Flags of `fd_fdstat_get`.
@@ -260,7 +260,7 @@ macro_rules! guest_enum {
 /// }
 ///
 /// let mut bytes = [0u8; 4];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let p = GuestPtr::<FdFlags>::new(&mem, 0);
 /// p.write(FdFlags::APPEND | FdFlags::NONBLOCK)?;
 /// assert!(p.read()?.contains(FdFlags::NONBLOCK));
@@ -370,7 +370,7 @@ macro_rules! guest_flags {
 
             #[inline]
             fn decode(
-                mem: &'a dyn $crate::GuestMemory,
+                mem: &'a $crate::GuestFrame<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 let raw = <$repr as $crate::GuestType<'a>>::decode(mem, bytes)?;

@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::guest_type::GuestType;
-use crate::{GuestError, GuestMemory};
+use crate::{GuestError, GuestFrame};
 
 mod private {
     pub trait Sealed {}
@@ -21,9 +21,9 @@ mod private {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
-/// let mem = SliceMemory::empty();
+/// let mem = GuestFrame::empty();
 /// let one: u32 = GuestPtr::<u64>::new(&mem, 8).pointer();
 /// let many: (u32, u32) = GuestPtr::<[u64]>::new(&mem, (8, 2)).pointer();
 /// let text: (u32, u32) = GuestPtr::<str>::new(&mem, (8, 5)).pointer();
@@ -46,19 +46,19 @@ impl Pointee for str {
     type Pointer = (u32, u32);
 }
 
-/// A pointer into guest memory, typed as `T`: a memory reference and a guest address.
+/// A pointer into guest memory, typed as `T`: a [`GuestFrame`] and a guest address.
 ///
 /// Creating one checks nothing and is always safe; every access ([`read`](GuestPtr::read),
 /// [`write`](GuestPtr::write), copies and views) checks bounds, alignment and live views
-/// against the memory as it is *at that moment*, and returns a [`GuestError`] instead of
-/// touching memory it must not. It is `Copy`, and cannot outlive the memory it borrows:
+/// against the frame's memory, and returns a [`GuestError`] instead of touching memory it must
+/// not. It is `Copy`, and cannot outlive the frame it borrows:
 ///
 /// ```compile_fail
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let p = {
 ///     let mut bytes = [0u8; 4];
-///     let mem = SliceMemory::new(&mut bytes);
+///     let mem = GuestFrame::new(&mut bytes);
 ///     GuestPtr::<u32>::new(&mem, 0)
 /// }; // `mem` dropped here while `p` still borrows it
 /// let _ = p.read();
@@ -67,10 +67,10 @@ impl Pointee for str {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = [0u8; 64];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// // An out-parameter of a host function: the guest passed offset 16.
 /// let out = GuestPtr::<u32>::new(&mem, 16);
 /// out.write(42)?;
@@ -81,7 +81,7 @@ impl Pointee for str {
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
 pub struct GuestPtr<'a, T: ?Sized + Pointee> {
-    mem: &'a (dyn GuestMemory + 'a),
+    mem: &'a GuestFrame<'a>,
     pointer: T::Pointer,
     // Invariant in `T`, like a `&Cell<T>`: a `GuestPtr<'a, GuestPtr<'static, u8>>` must not
     // become a `GuestPtr<'a, GuestPtr<'a, u8>>` that writes a shorter-lived pointer.
@@ -94,19 +94,19 @@ impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestMemory, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestFrame, GuestPtr};
     ///
     /// let mut bytes = [0u8; 8];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let p = GuestPtr::<u16>::new(&mem, 6);
     /// assert_eq!(p.pointer(), 6);
-    /// assert!(core::ptr::addr_eq(p.mem(), &mem as &dyn GuestMemory));
+    /// assert!(core::ptr::eq(p.mem(), &mem));
     /// // Nothing is checked until an access.
     /// let wild = GuestPtr::<[u64]>::new(&mem, (u32::MAX, u32::MAX));
     /// assert!(wild.validate().is_err());
     /// ```
     #[inline]
-    pub fn new(mem: &'a dyn GuestMemory, pointer: T::Pointer) -> Self {
+    pub fn new(mem: &'a GuestFrame<'a>, pointer: T::Pointer) -> Self {
         GuestPtr {
             mem,
             pointer,
@@ -116,7 +116,7 @@ impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
 
     /// The memory this pointer points into.
     #[inline]
-    pub fn mem(&self) -> &'a dyn GuestMemory {
+    pub fn mem(&self) -> &'a GuestFrame<'a> {
         self.mem
     }
 
@@ -133,9 +133,9 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
-    /// let mem = SliceMemory::empty();
+    /// let mem = GuestFrame::empty();
     /// assert_eq!(GuestPtr::<u64>::new(&mem, 24).offset(), 24);
     /// ```
     #[inline]
@@ -148,10 +148,10 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [1u8, 0, 0, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// assert_eq!(GuestPtr::<u8>::new(&mem, 0).cast::<u32>().read()?, 1);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
@@ -173,10 +173,10 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, Region, GuestFrame};
     ///
     /// let mut bytes = [0x78, 0x56, 0x34, 0x12, 0, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// assert_eq!(GuestPtr::<u32>::new(&mem, 0).read()?, 0x1234_5678); // little-endian
     /// assert_eq!(
     ///     GuestPtr::<u32>::new(&mem, 4).read(),
@@ -202,11 +202,11 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [0u8; 4];
     /// {
-    ///     let mem = SliceMemory::new(&mut bytes);
+    ///     let mem = GuestFrame::new(&mut bytes);
     ///     GuestPtr::<i16>::new(&mem, 2).write(-2)?;
     ///     assert!(GuestPtr::<i16>::new(&mem, 3).write(1).is_err()); // misaligned: nothing written
     /// }
@@ -230,9 +230,9 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
     ///
-    /// let mem = SliceMemory::empty();
+    /// let mem = GuestFrame::empty();
     /// let p = GuestPtr::<u64>::new(&mem, 8);
     /// assert_eq!(p.add(2)?.offset(), 24);
     /// assert_eq!(p.add(u32::MAX), Err(GuestError::PtrOverflow));
@@ -254,10 +254,10 @@ impl<'a, T> GuestPtr<'a, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [1u8, 2, 3, 4];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let mut out = [0u8; 3];
     /// GuestPtr::<u8>::new(&mem, 1).as_array(3).copy_to_slice(&mut out)?;
     /// assert_eq!(out, [2, 3, 4]);
@@ -282,9 +282,9 @@ impl<T: ?Sized + Pointee<Pointer = (u32, u32)>> GuestPtr<'_, T> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
-    /// let mem = SliceMemory::empty();
+    /// let mem = GuestFrame::empty();
     /// let array = GuestPtr::<[u32]>::new(&mem, (16, 3));
     /// assert_eq!((array.offset_base(), array.len(), array.is_empty()), (16, 3, false));
     /// let text = GuestPtr::<str>::new(&mem, (8, 0));
@@ -319,7 +319,7 @@ impl<T: ?Sized + Pointee> fmt::Debug for GuestPtr<'_, T> {
 /// Two pointers are equal when they point at the same address of the same memory.
 impl<T: ?Sized + Pointee> PartialEq for GuestPtr<'_, T> {
     fn eq(&self, other: &Self) -> bool {
-        self.pointer == other.pointer && core::ptr::addr_eq(self.mem, other.mem)
+        self.pointer == other.pointer && core::ptr::eq(self.mem, other.mem)
     }
 }
 

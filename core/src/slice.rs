@@ -13,9 +13,9 @@ impl<'a, T> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
-    /// let mem = SliceMemory::empty();
+    /// let mem = GuestFrame::empty();
     /// let array = GuestPtr::<[u32]>::new(&mem, (16, 3));
     /// assert_eq!(array.as_ptr().offset(), 16);
     /// assert_eq!(array.byte_len(), Ok(12));
@@ -50,10 +50,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, Region, GuestFrame};
     ///
     /// let mut bytes = [0u8; 16];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// assert_eq!(GuestPtr::<[u32]>::new(&mem, (8, 2)).validate(), Ok(()));
     /// assert_eq!(
     ///     GuestPtr::<[u32]>::new(&mem, (8, 3)).validate(),
@@ -76,10 +76,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [0u8, 0, 0, 0, 7, 0, 0, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let array = GuestPtr::<[u32]>::new(&mem, (0, 2));
     /// assert_eq!(array.get(1).map(|p| p.read()), Some(Ok(7)));
     /// assert!(array.get(2).is_none());
@@ -101,10 +101,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [1u8, 0, 2, 0, 3, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let mut sum = 0;
     /// for p in GuestPtr::<[u16]>::new(&mem, (0, 3)).iter() {
     ///     sum += p?.read()?;
@@ -135,7 +135,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{guest_struct, GuestPtr, SliceMemory};
+    /// use guestmem::{guest_struct, GuestPtr, GuestFrame};
     ///
     /// guest_struct! {
     ///     pub struct Iovec<'a> {
@@ -145,7 +145,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// }
     ///
     /// let mut bytes = [0u8; 32];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let iovs = GuestPtr::<[Iovec]>::new(&mem, (0, 2));
     /// iovs.get(1).unwrap().write(Iovec { buf: GuestPtr::new(&mem, 16), buf_len: 5 })?;
     /// let mut total = 0;
@@ -172,10 +172,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [1u8, 0, 0, 0, 2, 0, 0, 0];
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let mut out = [0u32; 2];
     /// GuestPtr::<[u32]>::new(&mem, (0, 2)).copy_to_slice(&mut out)?;
     /// assert_eq!(out, [1, 2]);
@@ -210,11 +210,11 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = [0u8; 4];
     /// {
-    ///     let mem = SliceMemory::new(&mut bytes);
+    ///     let mem = GuestFrame::new(&mut bytes);
     ///     GuestPtr::<[u16]>::new(&mem, (0, 2)).copy_from_slice(&[0x0201, 0x0403])?;
     /// }
     /// assert_eq!(bytes, [1, 2, 3, 4]);
@@ -258,10 +258,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"abcdef";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let array = GuestPtr::<[u8]>::new(&mem, (1, 4));
     /// assert_eq!(array.to_heapless::<8>()?.as_slice(), b"bcde");
     /// assert_eq!(
@@ -389,8 +389,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// The guest offset must be aligned for the guest type, and — since this is a Rust
     /// reference — the host address must be aligned for `T` too; copy out with
     /// [`copy_to_slice`](Self::copy_to_slice) when it may not be (wasm3 puts a header before
-    /// its memory). While the view lives, writes to the region fail and the embedder must not
-    /// re-enter the guest.
+    /// its memory). While the view lives, writes to the region fail.
     ///
     /// # Errors
     ///
@@ -401,10 +400,10 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"guest bytes";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let array = GuestPtr::<[u8]>::new(&mem, (6, 5));
     /// let view = array.as_slice()?;
     /// assert_eq!(&*view, b"bytes");
@@ -419,7 +418,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     }
 
     /// Lends the array as `&mut [T]` without copying. While the view lives, every other
-    /// access to the region fails and the embedder must not re-enter the guest.
+    /// access to the region fails.
     ///
     /// # Errors
     ///
@@ -429,11 +428,11 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"hello";
     /// {
-    ///     let mem = SliceMemory::new(&mut bytes);
+    ///     let mem = GuestFrame::new(&mut bytes);
     ///     let mut view = GuestPtr::<[u8]>::new(&mem, (0, 5)).as_slice_mut()?;
     ///     view.make_ascii_uppercase();
     /// }

@@ -10,10 +10,10 @@ impl<'a> GuestPtr<'a, str> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"abc";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let s = GuestPtr::<str>::new(&mem, (1, 2));
     /// assert_eq!(s.as_bytes().to_heapless::<2>().unwrap().as_slice(), b"bc");
     /// ```
@@ -34,10 +34,10 @@ impl<'a> GuestPtr<'a, str> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestError, GuestPtr, SliceMemory};
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"..name\xff";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let mut buf = [0u8; 16];
     /// assert_eq!(GuestPtr::<str>::new(&mem, (2, 4)).copy_to_buf(&mut buf)?, "name");
     /// assert!(matches!(
@@ -68,10 +68,10 @@ impl<'a> GuestPtr<'a, str> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"KEY=value";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let s = GuestPtr::<str>::new(&mem, (0, 9)).to_heapless::<32>()?;
     /// assert_eq!(s.split_once('='), Some(("KEY", "value")));
     /// # Ok::<(), guestmem::GuestError>(())
@@ -84,8 +84,7 @@ impl<'a> GuestPtr<'a, str> {
 
     /// Lends the string as `&str` without copying, validated once on the lent bytes.
     ///
-    /// While the view lives, writes to its bytes fail and the embedder must not re-enter the
-    /// guest.
+    /// While the view lives, writes to its bytes fail.
     ///
     /// # Errors
     ///
@@ -95,10 +94,10 @@ impl<'a> GuestPtr<'a, str> {
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestPtr, SliceMemory};
+    /// use guestmem::{GuestPtr, GuestFrame};
     ///
     /// let mut bytes = *b"/tmp/file.txt";
-    /// let mem = SliceMemory::new(&mut bytes);
+    /// let mem = GuestFrame::new(&mut bytes);
     /// let path = GuestPtr::<str>::new(&mem, (0, 13)).as_str()?;
     /// assert!(path.ends_with(".txt"));
     /// # Ok::<(), guestmem::GuestError>(())

@@ -1,5 +1,6 @@
 //! Zero-copy views: guards that lend guest memory as `&[T]`, `&mut [T]` or `&str` and record
-//! the loan in the memory's [`BorrowTable`](crate::BorrowTable) until they are dropped.
+//! the loan in the table of views of their [`GuestFrame`](crate::GuestFrame) until they are
+//! dropped.
 
 use core::fmt;
 use core::iter::FusedIterator;
@@ -8,7 +9,7 @@ use core::ops::{Deref, DerefMut};
 
 use crate::guest_type::GuestTypeTransparent;
 use crate::raw::{Lent, LentMut, LentStr, Transparent};
-use crate::{GuestError, GuestMemory, GuestType};
+use crate::{GuestError, GuestFrame, GuestType};
 
 /// The length in bytes of `count` elements of `T`, and `T`'s guest alignment.
 fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
@@ -21,14 +22,13 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// A shared view of guest memory as `&[T]`: no copy. Obtained from
 /// [`GuestPtr::<[T]>::as_slice`](crate::GuestPtr::as_slice).
 ///
-/// While it lives, the region cannot be written through this crate and the embedder must not
-/// re-enter the guest.
+/// While it lives, the region cannot be written, and its frame (so the memory) stays borrowed.
 ///
 /// ```
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = [1u8, 2, 3, 4];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let view = GuestPtr::<[u8]>::new(&mem, (1, 3)).as_slice()?;
 /// assert_eq!(view.iter().sum::<u8>(), 9);
 /// # Ok::<(), guestmem::GuestError>(())
@@ -37,11 +37,11 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// It cannot outlive the memory:
 ///
 /// ```compile_fail
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = [0u8; 4];
 /// let view = {
-///     let mem = SliceMemory::new(&mut bytes);
+///     let mem = GuestFrame::new(&mut bytes);
 ///     let v = GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice().unwrap();
 ///     v
 /// };
@@ -51,10 +51,10 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// The slice it derefs to cannot outlive the view either:
 ///
 /// ```compile_fail
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = [0u8; 4];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let slice: &[u8] = {
 ///     let view = GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice().unwrap();
 ///     &*view
@@ -68,16 +68,16 @@ pub struct GuestSlice<'a, T> {
 /// A mutable view of guest memory as `&mut [T]`: no copy. Obtained from
 /// [`GuestPtr::<[T]>::as_slice_mut`](crate::GuestPtr::as_slice_mut).
 ///
-/// While it lives, no other access through this crate may touch the region and the embedder
-/// must not re-enter the guest.
+/// While it lives, no other access may touch the region, and its frame (so the memory) stays
+/// borrowed.
 ///
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = [0u8; 8];
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let mut view = GuestPtr::<[u8]>::new(&mem, (2, 4)).as_slice_mut()?;
 /// view.copy_from_slice(b"wasm");
 /// // A second, overlapping view is refused while this one lives.
@@ -94,10 +94,10 @@ pub struct GuestSliceMut<'a, T> {
 /// # Examples
 ///
 /// ```
-/// use guestmem::{GuestPtr, SliceMemory};
+/// use guestmem::{GuestPtr, GuestFrame};
 ///
 /// let mut bytes = *b"PATH=/bin";
-/// let mem = SliceMemory::new(&mut bytes);
+/// let mem = GuestFrame::new(&mut bytes);
 /// let var = GuestPtr::<str>::new(&mem, (0, 9)).as_str()?;
 /// assert_eq!(var.split_once('='), Some(("PATH", "/bin")));
 /// assert_eq!(format!("{var}"), "PATH=/bin");
@@ -109,7 +109,7 @@ pub struct GuestStr<'a> {
 
 impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
     pub(crate) fn new(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'a>,
         offset: u32,
         count: u32,
     ) -> Result<Self, GuestError> {
@@ -121,7 +121,7 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
 
 impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
     pub(crate) fn new(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'a>,
         offset: u32,
         count: u32,
     ) -> Result<Self, GuestError> {
@@ -132,7 +132,7 @@ impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
 }
 
 impl<'a> GuestStr<'a> {
-    pub(crate) fn new(mem: &'a dyn GuestMemory, offset: u32, len: u32) -> Result<Self, GuestError> {
+    pub(crate) fn new(mem: &'a GuestFrame<'a>, offset: u32, len: u32) -> Result<Self, GuestError> {
         let bytes = Lent::new(mem, offset, len, 1, Transparent::<u8>::new())?;
         // Validated on the very bytes that are lent: nothing can write them while they are.
         Ok(GuestStr {
@@ -144,7 +144,7 @@ impl<'a> GuestStr<'a> {
 /// The iterator of [`GuestPtr::<[T]>::read_iter`](crate::GuestPtr::read_iter): decodes each
 /// element from the bytes of the array, which it holds lent until it is dropped.
 pub struct ReadIter<'a, T> {
-    mem: &'a dyn GuestMemory,
+    mem: &'a GuestFrame<'a>,
     /// The array's bytes (private: they never leave the iterator).
     bytes: Lent<'a, u8>,
     /// Where the next element starts in `bytes`.
@@ -158,7 +158,7 @@ pub struct ReadIter<'a, T> {
 
 impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
     pub(crate) fn new(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'a>,
         offset: u32,
         count: u32,
     ) -> Result<Self, GuestError> {

@@ -12,9 +12,7 @@
     clippy::missing_errors_doc
 )]
 
-use core::cell::Cell;
-
-use guestmem::{BorrowTable, GuestError, GuestMemory, Region, SliceMemory};
+use guestmem::{GuestError, GuestFrame, GuestMemory, Region};
 
 /// Where a host buffer starts relative to an 8-byte boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,8 +63,8 @@ impl HostBuffer {
     }
 
     /// A guest memory over the buffer.
-    pub fn memory(&mut self) -> SliceMemory<'_> {
-        SliceMemory::new(self.bytes_mut())
+    pub fn memory(&mut self) -> GuestFrame<'_> {
+        GuestFrame::new(self.bytes_mut())
     }
 }
 
@@ -74,77 +72,57 @@ impl HostBuffer {
 /// every time the test calls [`MovingMemory::relocate`] — as wasm3's memory moves when the guest
 /// grows it — and counts the calls of `base()`.
 pub struct MovingMemory {
-    buffers: [Box<[Cell<u8>]>; 2],
-    current: Cell<usize>,
-    len: Cell<u32>,
-    base_calls: Cell<usize>,
-    borrows: BorrowTable,
+    buffers: [Box<[u8]>; 2],
+    current: usize,
+    len: u32,
+    base_calls: usize,
 }
 
 impl MovingMemory {
     /// A memory of `len` zero bytes, able to grow to `capacity` (at least 1).
     pub fn new(len: u32, capacity: usize) -> Self {
-        let buffer = || {
-            (0..capacity.max(1))
-                .map(|_| Cell::new(0))
-                .collect::<Box<[_]>>()
-        };
+        let buffer = || vec![0u8; capacity.max(1)].into_boxed_slice();
         MovingMemory {
             buffers: [buffer(), buffer()],
-            current: Cell::new(0),
-            len: Cell::new(len.min(u32::try_from(capacity).unwrap_or(u32::MAX))),
-            base_calls: Cell::new(0),
-            borrows: BorrowTable::new(),
+            current: 0,
+            len: len.min(u32::try_from(capacity).unwrap_or(u32::MAX)),
+            base_calls: 0,
         }
     }
 
     /// Moves the bytes to the other buffer and sets the length to `new_len` (at most the
-    /// capacity). Refused while a view is live, as the `GuestMemory` contract requires of an
-    /// embedder.
-    pub fn relocate(&self, new_len: u32) -> Result<(), GuestError> {
-        if self.borrows.has_outstanding_borrows() {
-            return Err(GuestError::BorrowConflict(Region::new(0, self.len.get())));
-        }
-        let from = self.current.get();
+    /// capacity). It takes `&mut self`: no frame (and so no view) of the memory can be live.
+    pub fn relocate(&mut self, new_len: u32) {
+        let from = self.current;
         let to = 1 - from;
-        for (dst, src) in self.buffers[to].iter().zip(self.buffers[from].iter()) {
-            dst.set(src.get());
-            // Poison the old place: a stale pointer would read this.
-            src.set(0xEE);
-        }
-        self.current.set(to);
+        let [a, b] = &mut self.buffers;
+        let (src, dst) = if from == 0 { (a, b) } else { (b, a) };
+        dst.copy_from_slice(src);
+        // Poison the old place: a stale pointer would read this.
+        src.fill(0xEE);
+        self.current = to;
         let cap = u32::try_from(self.buffers[to].len()).unwrap_or(u32::MAX);
-        self.len.set(new_len.min(cap));
-        Ok(())
+        self.len = new_len.min(cap);
     }
 
     /// How many times `base()` was called.
     pub fn base_calls(&self) -> usize {
-        self.base_calls.get()
+        self.base_calls
     }
 }
 
-// SAFETY:
-// 1. The pointer is that of a live boxed slice of `Cell<u8>` of at least `len` bytes (`len` is
-//    capped at its length); `Cell` makes writes through a pointer derived from `&self` sound,
-//    and `Cell<u8>` has the layout of `u8`.
-// 2. The bytes move only in `relocate`, an explicit action of the embedder (the test), which
-//    refuses to run while a view is recorded in the table.
-// 3. The pointer is never null.
-// 4. `MovingMemory` is `!Sync` (it holds `Cell`s) and hands out no references to its bytes.
-// 5. `borrows` is a field, the same for the life of `self`.
-// 6. `base_and_borrows` is the provided one.
-#[allow(unsafe_code)]
+#[allow(unsafe_code)] // implements the unsafe trait, argued below
+                      // SAFETY:
+                      // 1. The pointer is that of a live boxed slice of at least `len` bytes (`len` is capped at its
+                      //    length), taken from `&mut` so it may write every byte.
+                      // 2. The bytes move only in `relocate`, which needs `&mut self`: not while the exclusive borrow
+                      //    `base` was called through lasts. No other reference to them is handed out.
+                      // 3. The pointer is never null.
 unsafe impl GuestMemory for MovingMemory {
-    fn base(&self) -> (*mut u8, u32) {
-        self.base_calls.set(self.base_calls.get() + 1);
-        let buffer = &self.buffers[self.current.get()];
-        // From the whole slice, so the pointer may reach every byte.
-        (buffer.as_ptr().cast::<u8>().cast_mut(), self.len.get())
-    }
-
-    fn borrows(&self) -> &BorrowTable {
-        &self.borrows
+    fn base(&mut self) -> (*mut u8, u32) {
+        self.base_calls += 1;
+        let buffer = &mut self.buffers[self.current];
+        (buffer.as_mut_ptr(), self.len)
     }
 }
 

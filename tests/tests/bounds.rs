@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-use guestmem::{GuestError, GuestPtr, Region, SliceMemory};
+use guestmem::{GuestError, GuestFrame, GuestPtr, Region};
 use guestmem_tests::{edge_lengths, edge_offsets, memory_sizes, HostBuffer, Model, Placement};
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -108,7 +108,7 @@ fn scalar_writes_touch_exactly_their_bytes() {
 fn empty_ranges() {
     // A null base with length 0 is a valid memory; an empty slice at `offset == mem_len` is in
     // bounds, one past it is not.
-    let mem = SliceMemory::empty();
+    let mem = GuestFrame::empty();
     let empty = GuestPtr::<[u64]>::new(&mem, (0, 0));
     empty.copy_to_slice(&mut []).unwrap();
     empty.copy_from_slice(&[]).unwrap();

@@ -16,8 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use guestmem::{
-    guest_struct, GuestError, GuestMemory, GuestPtr, GuestSliceMut, GuestStr, GuestType,
-    SliceMemory,
+    guest_struct, GuestError, GuestFrame, GuestPtr, GuestSliceMut, GuestStr, GuestType,
 };
 use guestmem_alloc::GuestSliceExt;
 
@@ -34,7 +33,7 @@ impl<'a> GuestType<'a> for PinsString<'a> {
     const GUEST_SIZE: u32 = 4;
     const GUEST_ALIGN: u32 = 1;
 
-    fn decode(mem: &'a dyn GuestMemory, _bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: &'a GuestFrame<'a>, _bytes: &[u8]) -> Result<Self, GuestError> {
         Ok(PinsString {
             target: GuestPtr::new(mem, (0, 0)),
             stash: Rc::default(),
@@ -54,7 +53,7 @@ impl<'a> GuestType<'a> for PinsString<'a> {
 #[test]
 fn encode_cannot_change_a_string_view_it_took() {
     let mut bytes = *b"....abcd........";
-    let mem = SliceMemory::new(&mut bytes);
+    let mem = GuestFrame::new(&mut bytes);
     let stash: Stash<'_, GuestStr<'_>> = Rc::default();
     // Element 0's encode views element 1's bytes ("abcd"); element 1's views bytes outside.
     let values = [
@@ -99,7 +98,7 @@ const SEIZED: (u32, u32) = (4, 4);
 const SEIZED_FAR: (u32, u32) = (320, 4);
 
 /// Decodes by seizing `region` mutably, if it can.
-fn seize<'a>(mem: &'a dyn GuestMemory, region: (u32, u32)) -> SeizesBytes<'a> {
+fn seize<'a>(mem: &'a GuestFrame<'a>, region: (u32, u32)) -> SeizesBytes<'a> {
     SeizesBytes {
         view: GuestPtr::<[u8]>::new(mem, region).as_slice_mut().ok(),
     }
@@ -109,7 +108,7 @@ impl<'a> GuestType<'a> for SeizesBytes<'a> {
     const GUEST_SIZE: u32 = 4;
     const GUEST_ALIGN: u32 = 1;
 
-    fn decode(mem: &'a dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         // Only the first element (bytes "0000" / "FFFF") seizes; the others leave it.
         match bytes {
             b"0000" => Ok(seize(mem, SEIZED)),
@@ -153,7 +152,7 @@ fn use_views(values: Vec<SeizesBytes<'_>>) -> usize {
 fn decode_cannot_alias_a_mutable_view_it_took_copy_to_slice() {
     let mut bytes = array_of_400(b"0000");
     {
-        let mem = SliceMemory::new(&mut bytes);
+        let mem = GuestFrame::new(bytes.as_mut_slice());
         let mut out: Vec<SeizesBytes<'_>> = (0..100).map(|_| SeizesBytes { view: None }).collect();
         // The view (bytes 4..8) lies in the chunk already copied when element 0 is decoded.
         GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100))
@@ -167,7 +166,7 @@ fn decode_cannot_alias_a_mutable_view_it_took_copy_to_slice() {
 #[test]
 fn decode_cannot_alias_a_mutable_view_it_took_to_heapless() {
     let mut bytes = array_of_400(b"FFFF");
-    let mem = SliceMemory::new(&mut bytes);
+    let mem = GuestFrame::new(bytes.as_mut_slice());
     // The view (bytes 320..324) lies in a chunk not yet copied: that copy is refused.
     let result = GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100)).to_heapless::<100>();
     assert!(
@@ -177,26 +176,26 @@ fn decode_cannot_alias_a_mutable_view_it_took_to_heapless() {
     );
     drop(result);
     // The decoded values, and the view with them, were dropped with the error.
-    assert!(!mem.borrows().has_outstanding_borrows());
+    assert!(!mem.has_live_views());
 }
 
 #[test]
 fn decode_cannot_alias_a_mutable_view_it_took_to_vec() {
     let mut bytes = array_of_400(b"0000");
-    let mem = SliceMemory::new(&mut bytes);
+    let mem = GuestFrame::new(bytes.as_mut_slice());
     // `to_vec` decodes element 0 to fill the vector, which then holds the view of element 1:
     // the copy over it is refused, or (were the filler released first) the view is used.
     match GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100)).to_vec() {
         Ok(values) => assert!(use_views(values) <= 1),
         Err(e) => assert!(matches!(e, GuestError::BorrowConflict(_)), "{e:?}"),
     }
-    assert!(!mem.borrows().has_outstanding_borrows());
+    assert!(!mem.has_live_views());
 }
 
 #[test]
 fn read_iter_lends_the_array_so_decode_cannot_seize_it() {
     let mut bytes = array_of_400(b"0000");
-    let mem = SliceMemory::new(&mut bytes);
+    let mem = GuestFrame::new(bytes.as_mut_slice());
     let array = GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100));
     let values: Vec<_> = array.read_iter().unwrap().map(Result::unwrap).collect();
     // The iterator held the array lent while element 0 was decoded: the seizure failed.
@@ -213,7 +212,7 @@ guest_struct! {
 
 #[test]
 fn decode_of_a_struct_needs_its_trailing_padding() {
-    let mem = SliceMemory::empty();
+    let mem = GuestFrame::empty();
     assert_eq!(
         Padded::decode(&mem, &[0u8; 9]),
         Err(GuestError::BufferTooSmall {

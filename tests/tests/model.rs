@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-use guestmem::{GuestPtr, SliceMemory};
+use guestmem::{GuestFrame, GuestPtr};
 use guestmem_tests::{HostBuffer, Model, Placement};
 use proptest::prelude::*;
 
@@ -50,7 +50,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn apply(mem: &SliceMemory<'_>, model: &mut Model, op: &Op) {
+fn apply(mem: &GuestFrame<'_>, model: &mut Model, op: &Op) {
     match *op {
         Op::ReadU16(o) => assert_eq!(
             GuestPtr::<u16>::new(mem, o).read(),

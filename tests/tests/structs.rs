@@ -11,7 +11,7 @@
 )]
 
 use guestmem::{
-    guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr, GuestType, Region,
+    guest_enum, guest_flags, guest_struct, GuestError, GuestFrame, GuestPtr, GuestType, Region,
 };
 use guestmem_tests::{HostBuffer, Placement};
 
@@ -197,7 +197,7 @@ fn invalid_enum_and_flag_values_are_refused_on_read() {
 }
 
 /// Iovecs of 3 bytes, of none, and of 100 bytes whose buffer runs past the end of memory.
-fn three_iovecs(mem: &dyn GuestMemory) -> [Iovec<'_>; 3] {
+fn three_iovecs<'a>(mem: &'a GuestFrame<'a>) -> [Iovec<'a>; 3] {
     let iov = |buf, buf_len| Iovec {
         buf: GuestPtr::new(mem, buf),
         buf_len,

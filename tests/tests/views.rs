@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-use guestmem::{GuestError, GuestMemory, GuestPtr, Region, MAX_VIEWS};
+use guestmem::{GuestError, GuestPtr, Region, MAX_VIEWS};
 use guestmem_tests::{HostBuffer, Placement};
 
 #[test]
@@ -43,14 +43,14 @@ fn shared_views_block_writes_and_mutable_views() {
         .as_slice_mut()
         .unwrap()
         .fill(b'x');
-    assert!(mem.borrows().has_outstanding_borrows());
+    assert!(mem.has_live_views());
     drop(view);
     assert!(
         GuestPtr::<u8>::new(&mem, 7).write(0).is_err(),
         "the second view still lives"
     );
     drop(again);
-    assert!(!mem.borrows().has_outstanding_borrows());
+    assert!(!mem.has_live_views());
     GuestPtr::<u8>::new(&mem, 7).write(b'!').unwrap();
     let mut out = [0u8; 16];
     GuestPtr::<[u8]>::new(&mem, (0, 16))
@@ -106,7 +106,7 @@ fn typed_views_need_an_aligned_host_address() {
     );
     assert!(GuestPtr::<[u64]>::new(&mem, (8, 1)).as_slice_mut().is_err());
     // A refused view leaves nothing recorded.
-    assert!(!mem.borrows().has_outstanding_borrows());
+    assert!(!mem.has_live_views());
     // Byte views and copies work anywhere.
     assert_eq!(
         GuestPtr::<[u8]>::new(&mem, (3, 5))
@@ -159,7 +159,7 @@ fn a_forgotten_view_only_keeps_refusing() {
     core::mem::forget(GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice_mut().unwrap());
     // The loan is never released: the region stays closed, and an embedder sees a live view.
     assert!(GuestPtr::<u8>::new(&mem, 0).read().is_err());
-    assert!(mem.borrows().has_outstanding_borrows());
+    assert!(mem.has_live_views());
     assert_eq!(GuestPtr::<u8>::new(&mem, 4).read(), Ok(0));
 }
 
@@ -178,5 +178,5 @@ fn strings_are_validated_on_the_bytes_they_lend() {
         GuestPtr::<str>::new(&mem, (0, 2)).as_str(),
         Err(GuestError::InvalidUtf8(e)) if e.valid_up_to() == 1
     ));
-    assert!(!mem.borrows().has_outstanding_borrows());
+    assert!(!mem.has_live_views());
 }

@@ -5,7 +5,7 @@
 
 use core::hint::black_box;
 
-use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr, SliceMemory};
+use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr, GuestFrame};
 
 guest_struct! {
     struct Iovec<'a> {
@@ -40,7 +40,7 @@ fn keep<T>(x: T) {
     black_box(x);
 }
 
-fn exercise(mem: &SliceMemory<'_>) {
+fn exercise(mem: &GuestFrame<'_>) {
     let at = opaque(8);
     let len = opaque(16);
 
@@ -120,9 +120,9 @@ fn exercise(mem: &SliceMemory<'_>) {
 #[no_mangle]
 pub extern "C" fn _start() -> ! {
     let mut bytes = [0u8; 128];
-    let mem = SliceMemory::new(&mut bytes);
+    let mem = GuestFrame::new(&mut bytes);
     exercise(&mem);
-    exercise(&SliceMemory::empty());
+    exercise(&GuestFrame::empty());
     loop {
         core::hint::spin_loop();
     }

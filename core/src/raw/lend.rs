@@ -1,15 +1,16 @@
-//! Loans: guest bytes lent as Rust references, each recorded in the memory's
-//! [`BorrowTable`] for exactly as long as the reference can be used.
+//! Loans: guest bytes lent as Rust references, each recorded in the frame's
+//! borrow table for exactly as long as the reference can be used.
 //!
 //! A lent reference never leaves the type that holds its loan: [`Lent::get`],
 //! [`LentMut::get_mut`] and [`LentStr::get`] hand it out only for as long as `self` is
 //! borrowed, and the loan is released when `self` is dropped. The views of `view.rs` are safe
 //! wrappers over these.
 
+use super::borrow::{BorrowKind, BorrowTable};
+use super::frame::GuestFrame;
 use super::plain::Transparent;
 use super::range::{check, Access, HostRange};
-use crate::borrow::BorrowKind;
-use crate::{BorrowTable, GuestError, GuestMemory, Region};
+use crate::{GuestError, Region};
 
 /// A recorded borrow of a region, released on drop.
 #[derive(Debug)]
@@ -24,7 +25,7 @@ impl<'a> Loan<'a> {
     /// borrow of them.
     #[inline]
     fn take(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'_>,
         offset: u32,
         len: u32,
         align: u32,
@@ -79,7 +80,7 @@ impl<'a, T> Lent<'a, T> {
     /// a whole number of `T`s.
     #[inline]
     pub(crate) fn new(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'_>,
         offset: u32,
         len: u32,
         align: u32,
@@ -128,7 +129,7 @@ impl<'a, T> LentMut<'a, T> {
     /// As [`Lent::new`], and [`GuestError::BorrowConflict`] if any view overlaps.
     #[inline]
     pub(crate) fn new(
-        mem: &'a dyn GuestMemory,
+        mem: &'a GuestFrame<'_>,
         offset: u32,
         len: u32,
         align: u32,

@@ -7,22 +7,28 @@
 //!   closure, no iterator adaptor — runs between a check and the access it covers
 //!   (DESIGN §4.9). Loans are the one exception, and they are recorded in the borrow table for
 //!   exactly as long as they live.
+//! - `frame`: the memory of one host call, its base and length read once.
+//! - `borrow`: the frame's table of live views.
 //! - `plain`: which types may be copied as raw bytes and lent as slices.
-//! - `lend`: lent references, recorded in the memory's borrow table.
+//! - `lend`: lent references, recorded in the frame's borrow table.
 //!
 //! Everything else in the crate is safe code over these functions.
 
+mod borrow;
+mod frame;
 mod lend;
 mod plain;
 mod range;
 
+pub use borrow::MAX_VIEWS;
+pub use frame::GuestFrame;
 pub(crate) use lend::{Lent, LentMut, LentStr};
 pub(crate) use plain::Plain;
 pub use plain::Transparent;
 
 use range::{check, Access};
 
-use crate::{GuestError, GuestMemory};
+use crate::GuestError;
 
 /// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a read would, without
 /// reading them.
@@ -33,7 +39,7 @@ use crate::{GuestError, GuestMemory};
 /// [`GuestError::PtrOutOfBounds`], [`GuestError::BorrowConflict`] (a mutable view overlaps).
 #[inline]
 pub(crate) fn validate_read(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -49,7 +55,7 @@ pub(crate) fn validate_read(
 /// As [`validate_read`], and [`GuestError::BorrowConflict`] if any view overlaps.
 #[inline]
 pub(crate) fn validate_write(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -64,7 +70,7 @@ pub(crate) fn validate_write(
 /// Those of [`validate_read`].
 #[inline]
 pub(crate) fn read_array<const N: usize>(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     align: u32,
 ) -> Result<[u8; N], GuestError> {
@@ -80,7 +86,7 @@ pub(crate) fn read_array<const N: usize>(
 /// Those of [`validate_write`]. Nothing is written on error.
 #[inline]
 pub(crate) fn write_array<const N: usize>(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     align: u32,
     bytes: [u8; N],
@@ -99,7 +105,7 @@ pub(crate) fn write_array<const N: usize>(
 /// not `len` bytes long.
 #[inline]
 pub(crate) fn copy_out<T>(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -119,7 +125,7 @@ pub(crate) fn copy_out<T>(
 /// not `len` bytes long. Nothing is written on error.
 #[inline]
 pub(crate) fn copy_in<T>(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -139,7 +145,7 @@ pub(crate) fn copy_in<T>(
 /// a whole number of `T`s; [`GuestError::BufferTooSmall`] if `out` has no room for them.
 #[inline]
 pub(crate) fn append_to_heapless<T, const N: usize>(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -153,14 +159,14 @@ pub(crate) fn append_to_heapless<T, const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Region, SliceMemory};
+    use crate::Region;
 
     const BYTES: Transparent<u8> = Transparent::new();
 
     #[test]
     fn check_orders_overflow_alignment_bounds() {
         let mut buf = [0u8; 16];
-        let mem = SliceMemory::new(&mut buf);
+        let mem = GuestFrame::new(&mut buf);
         assert_eq!(
             validate_read(&mem, u32::MAX, 2, 1),
             Err(GuestError::PtrOverflow)
@@ -183,7 +189,7 @@ mod tests {
     #[test]
     fn copies_need_matching_lengths() {
         let mut buf = [7u8; 16];
-        let mem = SliceMemory::new(&mut buf);
+        let mem = GuestFrame::new(&mut buf);
         let mut out = [0u8; 3];
         assert_eq!(
             copy_out(&mem, 4, 2, 1, &mut out, BYTES),
@@ -204,7 +210,7 @@ mod tests {
 
     #[test]
     fn null_base_with_zero_length() {
-        let mem = SliceMemory::empty();
+        let mem = GuestFrame::empty();
         let mut none: [u8; 0] = [];
         copy_out(&mem, 0, 0, 8, &mut none, BYTES).unwrap();
         copy_in(&mem, 0, 0, 8, &none, BYTES).unwrap();

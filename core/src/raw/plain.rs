@@ -55,7 +55,7 @@ plain!(u16, i16, u32, i32, u64, i64, f32, f64);
 ///     const GUEST_SIZE: u32 = 4;
 ///     const GUEST_ALIGN: u32 = 4;
 ///     const TRANSPARENT: Option<Transparent<Self>> = Some(Transparent::new());
-///     fn decode(_: &'a dyn GuestMemory, _: &[u8]) -> Result<Self, GuestError> {
+///     fn decode(_: &'a GuestFrame<'a>, _: &[u8]) -> Result<Self, GuestError> {
 ///         Ok(Mine(0))
 ///     }
 ///     fn encode(&self, _: &mut [u8]) -> Result<(), GuestError> {

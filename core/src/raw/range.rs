@@ -6,9 +6,11 @@ use core::marker::PhantomData;
 use core::mem::size_of_val;
 use core::ptr;
 
+use super::borrow::BorrowTable;
+use super::frame::GuestFrame;
 use super::plain::Transparent;
 use crate::error::saturate_u32;
-use crate::{BorrowTable, GuestError, GuestMemory, Region};
+use crate::{GuestError, Region};
 
 /// What a checked range will be used for, which decides the borrow-table check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,23 +29,22 @@ mod invariant {
     /// `len` host bytes at `ptr`: the guest region `region`, checked against the memory.
     ///
     /// Invariant (established by [`HostRange::new_unchecked`] only): if `len > 0`, the `len`
-    /// bytes at `ptr` lie inside the range that `base()` of a [`GuestMemory`] returned, and the
-    /// memory has not been re-entered or changed since. They are valid for reads and writes for
-    /// as long as the memory is borrowed (`'m`) and not changed — and nothing in this crate
-    /// changes it or re-enters the guest while a `HostRange` exists. `len == region.len`.
+    /// bytes at `ptr` lie inside the bytes of a [`GuestFrame`] borrowed for `'m`, so they are
+    /// valid for reads and writes, and reached by no code but through the frame, for `'m`
+    /// (the frame's invariant). `len == region.len`.
     #[derive(Clone, Copy, Debug)]
     pub(in crate::raw) struct HostRange<'m> {
         ptr: *mut u8,
         len: usize,
         region: Region,
-        _mem: PhantomData<&'m dyn GuestMemory>,
+        _mem: PhantomData<&'m GuestFrame<'m>>,
     }
 
     impl<'m> HostRange<'m> {
         /// # Safety
         ///
-        /// 1. If `len > 0`, the `len` bytes at `ptr` are inside the memory that `base()` of a
-        ///    memory borrowed for `'m` has just returned.
+        /// 1. If `len > 0`, the `len` bytes at `ptr` are inside the bytes of a frame borrowed
+        ///    for `'m`.
         /// 2. `len == region.len`.
         pub(super) unsafe fn new_unchecked(ptr: *mut u8, len: usize, region: Region) -> Self {
             debug_assert_eq!(Ok(len), usize::try_from(region.len));
@@ -77,8 +78,8 @@ pub(in crate::raw) use invariant::HostRange;
 /// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes, with
 /// the memory's borrow table (from the same dynamic call).
 ///
-/// This is the one place where guest offsets become host pointers. It calls `base()` now (never
-/// earlier), and refuses, in this order of precedence:
+/// This is the one place where guest offsets become host pointers. It checks against the
+/// frame's base and length, and refuses, in this order of precedence:
 /// - `offset + len` past `u32::MAX` — [`GuestError::PtrOverflow`];
 /// - `offset` not a multiple of `align` (the guest ABI's promise; the host address may be
 ///   misaligned and is never checked here) — [`GuestError::PtrNotAligned`];
@@ -90,17 +91,14 @@ pub(in crate::raw) use invariant::HostRange;
 /// path takes one branch for bounds and alignment together, and one load for the borrow table.
 #[inline]
 pub(in crate::raw) fn check<'m>(
-    mem: &'m dyn GuestMemory,
+    mem: &'m GuestFrame<'_>,
     offset: u32,
     len: u32,
     align: u32,
     access: Access,
 ) -> Result<(HostRange<'m>, &'m BorrowTable), GuestError> {
-    let (base, mem_len, borrows) = mem.base_and_borrows();
-    debug_assert!(
-        !base.is_null() || mem_len == 0,
-        "GuestMemory contract, point 1"
-    );
+    let (base, mem_len, borrows) = mem.parts();
+    debug_assert!(!base.is_null() || mem_len == 0, "GuestFrame invariant");
     // In `u64` the sum of two `u32`s cannot wrap.
     let end = u64::from(offset).wrapping_add(u64::from(len));
     // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
@@ -114,8 +112,8 @@ pub(in crate::raw) fn check<'m>(
         Access::Write => borrows.check_write(region)?,
         Access::View => {}
     }
-    // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (contract
-    // point 1), which is at most `isize::MAX`.
+    // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
+    // frame's invariant), which is at most `isize::MAX`.
     let host_offset = usize::try_from(offset).map_err(|_| GuestError::PtrOutOfBounds(region))?;
     let host_len = usize::try_from(len).map_err(|_| GuestError::PtrOutOfBounds(region))?;
     if host_len == 0 {
@@ -127,11 +125,11 @@ pub(in crate::raw) fn check<'m>(
         ));
     }
     // SAFETY: `offset < end <= mem_len` here, so `mem_len > 0`, `base` is non-null and
-    // `base + offset` is inside the allocation of `mem_len` bytes that `base()` just described
-    // (contract point 1): `add` stays in bounds.
+    // `base + offset` is inside the allocation of `mem_len` bytes that the frame describes
+    // (its invariant): `add` stays in bounds.
     let start = unsafe { base.add(host_offset) };
     // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside `base .. base + mem_len`
-    // of `mem`, borrowed for `'m`; `base()` was called above. 2. `host_len` is `region.len`.
+    // of the frame `mem`, borrowed for `'m`. 2. `host_len` is `region.len`.
     let range = unsafe { HostRange::new_unchecked(start, host_len, region) };
     Ok((range, borrows))
 }
@@ -336,9 +334,8 @@ impl HostRange<'_> {
         // `count * size_of::<T>() == len > 0` bytes of live guest memory (the `HostRange`
         // invariant) at an address aligned for `T` (`view_len`); every bit pattern is a valid
         // `T` (`Plain`, shown by `_proof`). For `'v` nothing writes them: writes and mutable
-        // views are refused by the borrow table (precondition 1), the memory does not move and
-        // the guest is not re-entered while a borrow is recorded (`GuestMemory` contract,
-        // point 2), and no other code touches them (point 4).
+        // views are refused by the borrow table (precondition 1), and no code but this crate's,
+        // through the frame, reaches the memory while the frame is borrowed (its invariant).
         // SAFETY: valid, aligned, initialised and unchanged for `'v`, as argued above.
         Ok(unsafe { core::slice::from_raw_parts(self.ptr().cast::<T>(), count) })
     }

@@ -1,12 +1,14 @@
-//! The fixed-capacity table of live views that makes zero-copy views sound (DESIGN §4.4).
-//! A fixed array of `Cell`s: a check only reads it, and no operation on it can fail halfway.
+//! The fixed-capacity table of live views that makes zero-copy views sound (DESIGN §4.4),
+//! owned by each [`GuestFrame`](crate::GuestFrame). A fixed array of `Cell`s: a check only
+//! reads it, and no operation on it can fail halfway. Slots past the live ones are never read,
+//! so a new table writes only its count: a frame costs no initialisation of its slots.
 //!
 //! A view (`&[T]`, `&str`, `&mut [T]` into guest memory) is recorded here for as long as it
 //! lives. Every other access checks the table: reads fail on a region under a mutable view,
-//! writes and new mutable views fail on a region under any view. The embedder asks
-//! [`BorrowTable::has_outstanding_borrows`] before re-entering the guest or growing the memory.
+//! writes and new mutable views fail on a region under any view.
 
 use core::cell::Cell;
+use core::mem::MaybeUninit;
 
 use crate::{GuestError, Region};
 
@@ -28,61 +30,38 @@ struct Borrow {
     kind: BorrowKind,
 }
 
-/// The live views of one guest memory, at most [`MAX_VIEWS`] of them.
-///
-/// Every [`GuestMemory`](crate::GuestMemory) owns one. Only this crate records and releases
-/// borrows; an embedder reads it.
-///
-/// # Examples
-///
-/// ```
-/// use guestmem::{GuestMemory, GuestPtr, SliceMemory};
-///
-/// let mut bytes = *b"hello";
-/// let mem = SliceMemory::new(&mut bytes);
-/// let text = GuestPtr::<str>::new(&mem, (0, 5));
-/// {
-///     let view = text.as_str()?;
-///     assert_eq!(&*view, "hello");
-///     // An embedder must not re-enter the guest now.
-///     assert!(mem.borrows().has_outstanding_borrows());
-/// }
-/// assert!(!mem.borrows().has_outstanding_borrows());
-/// # Ok::<(), guestmem::GuestError>(())
-/// ```
-pub struct BorrowTable {
-    /// The live views are `slots[..live]`; the rest are unused.
-    slots: [Cell<Borrow>; MAX_VIEWS],
+/// The live views of one frame, at most [`MAX_VIEWS`] of them.
+pub(crate) struct BorrowTable {
+    /// The live views are `slots[..live]`, all written; the rest are never read.
+    slots: [Cell<MaybeUninit<Borrow>>; MAX_VIEWS],
     live: Cell<usize>,
 }
 
-/// What an unused slot holds.
-const UNUSED: Borrow = Borrow {
-    region: Region::new(0, 0),
-    kind: BorrowKind::Shared,
-};
-
 impl BorrowTable {
     /// An empty table.
-    pub const fn new() -> Self {
+    #[inline(always)]
+    pub(crate) const fn new() -> Self {
         BorrowTable {
-            slots: [const { Cell::new(UNUSED) }; MAX_VIEWS],
+            slots: [const { Cell::new(MaybeUninit::uninit()) }; MAX_VIEWS],
             live: Cell::new(0),
         }
     }
 
-    /// Whether any view of this memory is live. While it is, the embedder must neither re-enter
-    /// the guest nor move or resize the memory (the contract of
-    /// [`GuestMemory`](crate::GuestMemory)).
+    /// Whether any view is live.
     #[inline]
-    pub fn has_outstanding_borrows(&self) -> bool {
+    pub(crate) fn has_live_views(&self) -> bool {
         self.live.get() != 0
     }
 
     /// The live entries.
     #[inline]
-    fn entries(&self) -> &[Cell<Borrow>] {
-        self.slots.get(..self.live.get()).unwrap_or(&[])
+    fn entries(&self) -> impl Iterator<Item = Borrow> + '_ {
+        let live = self.slots.get(..self.live.get()).unwrap_or(&[]);
+        live.iter().map(|slot| {
+            // SAFETY: `slots[..live]` were all written (`borrow` writes a slot before counting
+            // it, `release` moves a written one into a freed place); `Borrow` is `Copy`.
+            unsafe { slot.get().assume_init() }
+        })
     }
 
     /// Whether reading `region` is allowed now (no mutable view overlaps it).
@@ -123,10 +102,9 @@ impl BorrowTable {
         region: Region,
         conflicts: impl Fn(&Borrow) -> bool,
     ) -> Result<(), GuestError> {
-        let clash = self.entries().iter().any(|slot| {
-            let b = slot.get();
-            b.region.overlaps(region) && conflicts(&b)
-        });
+        let clash = self
+            .entries()
+            .any(|b| b.region.overlaps(region) && conflicts(&b));
         if clash {
             return Err(GuestError::BorrowConflict(region));
         }
@@ -149,7 +127,7 @@ impl BorrowTable {
             .slots
             .get(live)
             .ok_or(GuestError::TooManyBorrows(region))?;
-        slot.set(Borrow { region, kind });
+        slot.set(MaybeUninit::new(Borrow { region, kind }));
         self.live.set(live.saturating_add(1));
         Ok(())
     }
@@ -157,30 +135,23 @@ impl BorrowTable {
     /// Forgets one view of `region` recorded by [`borrow`](Self::borrow).
     pub(crate) fn release(&self, region: Region, kind: BorrowKind) {
         let wanted = Borrow { region, kind };
-        let entries = self.entries();
-        let Some(found) = entries.iter().position(|slot| slot.get() == wanted) else {
+        let live = self.live.get();
+        let Some(found) = self.entries().position(|b| b == wanted) else {
             // Not recorded (unreachable): keeping the table as it is only refuses accesses.
             return;
         };
+        let last = live.saturating_sub(1);
         // Move the last entry into the freed slot, then shorten the table.
-        if let (Some(freed), Some(last)) = (entries.get(found), entries.last()) {
-            freed.set(last.get());
+        if let (Some(freed), Some(moved)) = (self.slots.get(found), self.slots.get(last)) {
+            freed.set(moved.get());
         }
-        self.live.set(entries.len().saturating_sub(1));
-    }
-}
-
-impl Default for BorrowTable {
-    fn default() -> Self {
-        Self::new()
+        self.live.set(last);
     }
 }
 
 impl core::fmt::Debug for BorrowTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list()
-            .entries(self.entries().iter().map(Cell::get))
-            .finish()
+        f.debug_list().entries(self.entries()).finish()
     }
 }
 
@@ -201,9 +172,9 @@ mod tests {
         );
         assert_eq!(t.check_write(Region::new(4, 4)), Ok(()));
         t.release(r, BorrowKind::Shared);
-        assert!(t.has_outstanding_borrows());
+        assert!(t.has_live_views());
         t.release(r, BorrowKind::Shared);
-        assert!(!t.has_outstanding_borrows());
+        assert!(!t.has_live_views());
         assert_eq!(t.check_write(r), Ok(()));
     }
 
