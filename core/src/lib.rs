@@ -33,8 +33,8 @@ pub use guest_type::{GuestType, GuestTypeTransparent, MAX_SCRATCH};
 pub use memory::GuestMemory;
 pub use ptr::{GuestPtr, Pointee};
 pub use raw::{GuestFrame, Transparent, MAX_VIEWS};
-pub use slice::GuestIter;
-pub use view::{GuestSlice, GuestSliceMut, GuestStr, ReadIter};
+pub use slice::{GuestIter, ReadIter};
+pub use view::{GuestSlice, GuestSliceMut, GuestStr};
 
 /// What the macros expand to. Not public API: may change in any release.
 #[doc(hidden)]

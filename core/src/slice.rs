@@ -1,11 +1,12 @@
 //! Methods of `GuestPtr<[T]>`: arrays in guest memory.
 
 use core::iter::FusedIterator;
+use core::marker::PhantomData;
 
-use crate::guest_type::{GuestTypeTransparent, SCRATCH_LEN};
+use crate::guest_type::{with_scratch, GuestTypeTransparent};
 use crate::raw::{self, Transparent};
-use crate::view::{GuestSlice, GuestSliceMut, ReadIter};
-use crate::{GuestError, GuestPtr, GuestType};
+use crate::view::{GuestSlice, GuestSliceMut};
+use crate::{GuestError, GuestFrame, GuestPtr, GuestType};
 
 impl<'a, T> GuestPtr<'a, [T]> {
     /// A pointer to the first element (checks nothing).
@@ -70,6 +71,39 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         )
     }
 
+    /// Checks the whole array as a write would (bounds, alignment, no overlapping view)
+    /// without writing it — to refuse a bad out-parameter before any side effect.
+    ///
+    /// # Errors
+    ///
+    /// As [`copy_from_slice`](Self::copy_from_slice), but never
+    /// [`GuestError::SliceLengthsDiffer`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestError, GuestFrame, GuestPtr};
+    ///
+    /// let mut bytes = [0u8; 16];
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let out = GuestPtr::<[u8]>::new(&mem, (0, 4));
+    /// let view = GuestPtr::<[u8]>::new(&mem, (2, 2)).as_slice()?;
+    /// assert_eq!(out.validate(), Ok(())); // reading beside a shared view is fine
+    /// assert!(matches!(out.validate_write(), Err(GuestError::BorrowConflict(_))));
+    /// drop(view);
+    /// assert_eq!(out.validate_write(), Ok(()));
+    /// # Ok::<(), GuestError>(())
+    /// ```
+    #[inline]
+    pub fn validate_write(&self) -> Result<(), GuestError> {
+        raw::validate_write(
+            self.mem(),
+            self.offset_base(),
+            self.byte_len()?,
+            T::GUEST_ALIGN,
+        )
+    }
+
     /// A pointer to element `index`, or `None` if `index >= len()` or its offset overflows.
     /// Checks nothing against memory.
     ///
@@ -120,17 +154,17 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         }
     }
 
-    /// Reads the elements one by one from a view of the whole array: the array is checked
-    /// once, and lent (as with [`as_slice`](Self::as_slice)) for as long as the iterator lives,
-    /// so each element is decoded from bytes nothing can change, without a check of its own.
-    /// The fast way through an array of structs; unlike [`iter`](Self::iter), writes to the
-    /// array fail while the iterator lives.
+    /// Reads the elements one by one: the whole array is checked at once (so a bad array is
+    /// refused before the first element), then each element is copied onto the stack — its
+    /// check a few instructions, the frame's base and length in registers — and decoded from
+    /// the copy. The fast way through an array of structs (WASI iovecs): no view, and `decode`
+    /// never runs on guest memory.
     ///
     /// # Errors
     ///
-    /// The errors of [`validate`](Self::validate), and those of
-    /// [`GuestPtr::<[u8]>::as_slice`](GuestPtr::as_slice) for its bytes; each item is a
-    /// validation error of `T` (such as [`GuestError::InvalidEnumValue`]) or a value.
+    /// The errors of [`validate`](Self::validate); each item is a validation error of `T`
+    /// (such as [`GuestError::InvalidEnumValue`]) or a value — or
+    /// [`GuestError::BorrowConflict`] if a live mutable view now overlaps the element.
     ///
     /// # Examples
     ///
@@ -156,13 +190,25 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
     pub fn read_iter(&self) -> Result<ReadIter<'a, T>, GuestError> {
-        ReadIter::new(self.mem(), self.offset_base(), self.len())
+        let elements = raw::Cursor::new(
+            self.mem(),
+            self.offset_base(),
+            self.byte_len()?,
+            T::GUEST_ALIGN,
+            false,
+        )?;
+        Ok(ReadIter {
+            mem: self.mem(),
+            elements,
+            left: self.len(),
+            _elem: PhantomData,
+        })
     }
 
     /// Copies the array into `dst`, which must have `len()` elements. The whole guest range is
     /// checked once; types whose host and guest bytes agree are copied with one `memcpy`,
-    /// others are copied onto the stack in chunks of at most [`MAX_SCRATCH`](crate::MAX_SCRATCH)
-    /// bytes and decoded from there, so `decode` never runs on memory that it could change.
+    /// others are copied onto the stack one element at a time (each checked against the views
+    /// right before) and decoded from there, so `decode` never runs on memory it could change.
     ///
     /// # Errors
     ///
@@ -203,9 +249,10 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     ///
     /// [`GuestError::SliceLengthsDiffer`] if `src.len() != len()`; otherwise the errors of
     /// [`GuestPtr::write`] for the whole array, checked before anything is written. (Element
-    /// types that are not transparent are encoded onto the stack and copied in chunks of at
-    /// most [`MAX_SCRATCH`](crate::MAX_SCRATCH) bytes; if their `encode` takes a view of the
-    /// array itself, a later chunk is refused with [`GuestError::BorrowConflict`].)
+    /// types that are not transparent are encoded onto the stack and copied in one by one,
+    /// each checked against the views right before; if their `encode` takes a view of the
+    /// array itself, the element under it is refused with [`GuestError::BorrowConflict`], after
+    /// the elements before it were written.)
     ///
     /// # Examples
     ///
@@ -235,17 +282,20 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
                 proof,
             );
         }
-        // The whole array first, so that a bad one is refused before anything is written.
-        raw::validate_write(self.mem(), self.offset_base(), len, T::GUEST_ALIGN)?;
-        let mut values = src.iter();
-        self.for_each_chunk(len, |offset, chunk| {
-            // `encode` (user code) runs before the chunk's range is checked and written.
-            for (bytes, value) in chunk.chunks_exact_mut(elem_size::<T>()?).zip(&mut values) {
-                bytes.fill(0);
+        // The whole array first, so that a bad one is refused before anything is written;
+        // then each element, encoded on the stack (user code, with no range held), is checked
+        // against the views and copied in.
+        let mut elements =
+            raw::Cursor::new(self.mem(), self.offset_base(), len, T::GUEST_ALIGN, true)?;
+        for value in src {
+            with_scratch(T::GUEST_SIZE, |bytes| {
                 value.encode(bytes)?;
-            }
-            raw::copy_in(self.mem(), offset, chunk_len(chunk)?, 1, chunk, BYTES)
-        })
+                elements
+                    .write_from(bytes, BYTES)
+                    .unwrap_or(Err(GuestError::SliceLengthsDiffer))
+            })?;
+        }
+        Ok(())
     }
 
     /// Copies the array into a new `heapless::Vec` of capacity `N`.
@@ -310,61 +360,16 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     }
 
     /// Decodes every element in order and hands it to `each`: the whole array is checked
-    /// first, then copied out a chunk at a time onto the stack, and each element is decoded
-    /// from the copy. `decode` (user code, which may take views or access memory) never runs
-    /// while a checked range is held (DESIGN §4.9).
+    /// first, then each element is copied onto the stack and decoded from the copy. `decode`
+    /// (user code, which may take views or access memory) never runs on guest memory, and
+    /// each element is checked against the views right before its copy (DESIGN §4.9).
+    #[inline]
     fn for_each_decoded(
         &self,
         mut each: impl FnMut(T) -> Result<(), GuestError>,
     ) -> Result<(), GuestError> {
-        let len = self.byte_len()?;
-        self.validate()?;
-        if T::GUEST_SIZE == 0 {
-            for _ in 0..self.len() {
-                each(T::decode(self.mem(), &[])?)?;
-            }
-            return Ok(());
-        }
-        self.for_each_chunk(len, |offset, chunk| {
-            raw::copy_out(self.mem(), offset, chunk_len(chunk)?, 1, chunk, BYTES)?;
-            for bytes in chunk.chunks_exact(elem_size::<T>()?) {
-                each(T::decode(self.mem(), bytes)?)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Walks the `len` bytes of the array in chunks of whole elements of at most
-    /// [`MAX_SCRATCH`](crate::MAX_SCRATCH) bytes, calling `f` with each chunk's guest offset
-    /// and a stack buffer of its length.
-    fn for_each_chunk(
-        &self,
-        len: u32,
-        mut f: impl FnMut(u32, &mut [u8]) -> Result<(), GuestError>,
-    ) -> Result<(), GuestError> {
-        let size = T::GUEST_SIZE;
-        let mut buf = [0u8; SCRATCH_LEN];
-        let too_small = GuestError::BufferTooSmall {
-            needed: size,
-            available: crate::MAX_SCRATCH,
-        };
-        // Whole elements per chunk; an element larger than the buffer cannot be copied.
-        let per_chunk = crate::MAX_SCRATCH
-            .checked_div(size)
-            .filter(|&n| n > 0)
-            .ok_or(too_small)?;
-        let chunk_bytes = per_chunk.saturating_mul(size);
-        let mut offset = self.offset_base();
-        let mut left = len;
-        while left > 0 {
-            let now = left.min(chunk_bytes);
-            let chunk = buf
-                .get_mut(..usize::try_from(now).map_err(|_| too_small)?)
-                .ok_or(too_small)?;
-            f(offset, chunk)?;
-            // Inside the array, which `validate` found inside `u32`.
-            offset = offset.checked_add(now).ok_or(GuestError::PtrOverflow)?;
-            left = left.saturating_sub(now);
+        for value in self.read_iter()? {
+            each(value?)?;
         }
         Ok(())
     }
@@ -372,16 +377,6 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
 
 /// The proof for bytes, which the element-wise paths copy through.
 const BYTES: Transparent<u8> = Transparent::new();
-
-/// `T::GUEST_SIZE` as a `usize`.
-fn elem_size<'a, T: GuestType<'a>>() -> Result<usize, GuestError> {
-    usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)
-}
-
-/// The length of a chunk (at most `MAX_SCRATCH` bytes) as a `u32`.
-fn chunk_len(chunk: &[u8]) -> Result<u32, GuestError> {
-    u32::try_from(chunk.len()).map_err(|_| GuestError::PtrOverflow)
-}
 
 impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// Lends the array as `&[T]` without copying.
@@ -441,6 +436,52 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// ```
     pub fn as_slice_mut(&self) -> Result<GuestSliceMut<'a, T>, GuestError> {
         GuestSliceMut::new(self.mem(), self.offset_base(), self.len())
+    }
+}
+
+/// The iterator of [`GuestPtr::<[T]>::read_iter`](GuestPtr::read_iter): copies each element
+/// onto the stack and decodes it from the copy.
+pub struct ReadIter<'a, T> {
+    mem: &'a GuestFrame<'a>,
+    elements: raw::Cursor<'a>,
+    /// Elements left (counted for a zero-sized `T`, whose elements have no bytes).
+    left: u32,
+    _elem: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
+    type Item = Result<T, GuestError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if T::GUEST_SIZE == 0 {
+            self.left = self.left.checked_sub(1)?;
+            return Some(T::decode(self.mem, &[]));
+        }
+        // A check against the views, a copy onto the stack, and `decode` (user code) on the
+        // copy, not on guest memory.
+        with_scratch(T::GUEST_SIZE, |bytes| {
+            let copied = self.elements.read_into(bytes, BYTES);
+            // Not past the end (`None`): counted with it, for `size_hint`.
+            self.left = self.left.saturating_sub(1);
+            Ok(copied.map(|c| c.and_then(|()| T::decode(self.mem, bytes))))
+        })
+        .unwrap_or_else(|e| Some(Err(e)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.left).ok();
+        (left.unwrap_or(usize::MAX), left)
+    }
+}
+
+impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
+
+impl<T> core::fmt::Debug for ReadIter<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadIter")
+            .field("left", &self.left)
+            .finish()
     }
 }
 

@@ -3,8 +3,6 @@
 //! dropped.
 
 use core::fmt;
-use core::iter::FusedIterator;
-use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 use crate::guest_type::GuestTypeTransparent;
@@ -138,73 +136,6 @@ impl<'a> GuestStr<'a> {
         Ok(GuestStr {
             lent: bytes.into_str()?,
         })
-    }
-}
-
-/// The iterator of [`GuestPtr::<[T]>::read_iter`](crate::GuestPtr::read_iter): decodes each
-/// element from the bytes of the array, which it holds lent until it is dropped.
-pub struct ReadIter<'a, T> {
-    mem: &'a GuestFrame<'a>,
-    /// The array's bytes (private: they never leave the iterator).
-    bytes: Lent<'a, u8>,
-    /// Where the next element starts in `bytes`.
-    at: usize,
-    /// `T::GUEST_SIZE`.
-    size: usize,
-    /// Elements not yet yielded.
-    left: u32,
-    _elem: PhantomData<fn() -> T>,
-}
-
-impl<'a, T: GuestType<'a>> ReadIter<'a, T> {
-    pub(crate) fn new(
-        mem: &'a GuestFrame<'a>,
-        offset: u32,
-        count: u32,
-    ) -> Result<Self, GuestError> {
-        let (len, align) = layout_of::<T>(count)?;
-        // The array's bytes, lent like any view: the loan moves into the iterator with them.
-        let bytes = Lent::new(mem, offset, len, align, Transparent::<u8>::new())?;
-        let size = usize::try_from(T::GUEST_SIZE).map_err(|_| GuestError::PtrOverflow)?;
-        Ok(ReadIter {
-            mem,
-            bytes,
-            at: 0,
-            size,
-            left: count,
-            _elem: PhantomData,
-        })
-    }
-}
-
-impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
-    type Item = Result<T, GuestError>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        self.left = self.left.checked_sub(1)?;
-        let end = self.at.checked_add(self.size)?;
-        let bytes = self.bytes.get().get(self.at..end)?;
-        self.at = end;
-        // `decode` cannot keep `bytes` (their lifetime is not `'a`), and cannot change them:
-        // the loan makes every write to them, and every mutable view of them, fail.
-        Some(T::decode(self.mem, bytes))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = usize::try_from(self.left).ok();
-        (left.unwrap_or(usize::MAX), left)
-    }
-}
-
-impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
-
-impl<T> fmt::Debug for ReadIter<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadIter")
-            .field("region", &self.bytes.region())
-            .field("left", &self.left)
-            .finish()
     }
 }
 

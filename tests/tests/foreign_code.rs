@@ -1,8 +1,8 @@
 //! User code inside bulk accesses (DESIGN §4.9): a `GuestType` is safe code that receives the
 //! memory, so its `decode` and `encode` may take views of the very array being copied, and keep
-//! them. Whatever they do, no view may be aliased by the copy or changed under it. Each test
-//! here reached undefined behaviour before the bulk paths copied elements through the stack
-//! (natively visible for the string view; under Miri for the mutable view).
+//! them. Whatever they do, no view may be aliased by the copy or changed under it. The first
+//! tests here reached undefined behaviour before the bulk paths copied elements through the
+//! stack (natively visible for the string view; under Miri for the mutable view).
 // Tests may index, unwrap, cast and count freely.
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use guestmem::{
-    guest_struct, GuestError, GuestFrame, GuestPtr, GuestSliceMut, GuestStr, GuestType,
+    guest_struct, GuestError, GuestFrame, GuestPtr, GuestSliceMut, GuestStr, GuestType, Region,
 };
 use guestmem_alloc::GuestSliceExt;
 
@@ -67,7 +67,7 @@ fn encode_cannot_change_a_string_view_it_took() {
         },
     ];
     let result = GuestPtr::<[PinsString<'_>]>::new(&mem, (0, 2)).copy_from_slice(&values);
-    // The copy must not write under the live view: it is refused instead.
+    // The copy must not write under the live view: element 1 is refused instead.
     assert!(
         matches!(result, Err(GuestError::BorrowConflict(_))),
         "{result:?}"
@@ -78,12 +78,13 @@ fn encode_cannot_change_a_string_view_it_took() {
     drop(views);
     drop(values);
     drop(stash);
-    // Refused as a whole: nothing was written.
+    // Element 0 (checked, then written before element 1's encode ran) may be written; the
+    // bytes under the view never were.
     let mut now = [0u8; 16];
     GuestPtr::<[u8]>::new(&mem, (0, 16))
         .copy_to_slice(&mut now)
         .unwrap();
-    assert_eq!(&now, b"....abcd........");
+    assert_eq!(&now[4..], b"abcd........");
 }
 
 /// A 4-byte guest value whose `decode` takes a mutable view of a fixed region of the memory, if
@@ -154,10 +155,9 @@ fn decode_cannot_alias_a_mutable_view_it_took_copy_to_slice() {
     {
         let mem = GuestFrame::new(bytes.as_mut_slice());
         let mut out: Vec<SeizesBytes<'_>> = (0..100).map(|_| SeizesBytes { view: None }).collect();
-        // The view (bytes 4..8) lies in the chunk already copied when element 0 is decoded.
-        GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100))
-            .copy_to_slice(&mut out)
-            .unwrap();
+        // Element 0's decode seizes element 1 (bytes 4..8): element 1 is refused, not aliased.
+        let result = GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100)).copy_to_slice(&mut out);
+        assert_eq!(result, Err(GuestError::BorrowConflict(Region::new(4, 4))));
         assert_eq!(use_views(out), 1);
     }
     assert_eq!(&bytes[..8], b"0000MINE");
@@ -167,7 +167,7 @@ fn decode_cannot_alias_a_mutable_view_it_took_copy_to_slice() {
 fn decode_cannot_alias_a_mutable_view_it_took_to_heapless() {
     let mut bytes = array_of_400(b"FFFF");
     let mem = GuestFrame::new(bytes.as_mut_slice());
-    // The view (bytes 320..324) lies in a chunk not yet copied: that copy is refused.
+    // Element 0's decode seizes element 80 (bytes 320..324): that element is refused.
     let result = GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100)).to_heapless::<100>();
     assert!(
         matches!(result, Err(GuestError::BorrowConflict(_))),
@@ -193,13 +193,16 @@ fn decode_cannot_alias_a_mutable_view_it_took_to_vec() {
 }
 
 #[test]
-fn read_iter_lends_the_array_so_decode_cannot_seize_it() {
+fn read_iter_copies_each_element_after_checking_it_against_the_views() {
     let mut bytes = array_of_400(b"0000");
     let mem = GuestFrame::new(bytes.as_mut_slice());
     let array = GuestPtr::<[SeizesBytes<'_>]>::new(&mem, (0, 100));
-    let values: Vec<_> = array.read_iter().unwrap().map(Result::unwrap).collect();
-    // The iterator held the array lent while element 0 was decoded: the seizure failed.
-    assert_eq!(use_views(values), 0);
+    let values: Vec<_> = array.read_iter().unwrap().collect();
+    // Element 0's decode seized element 1 mutably: element 1 is refused, not aliased.
+    assert!(matches!(values[1], Err(GuestError::BorrowConflict(_))));
+    assert!(values.iter().enumerate().all(|(i, v)| i == 1 || v.is_ok()));
+    let values: Vec<_> = values.into_iter().filter_map(Result::ok).collect();
+    assert_eq!(use_views(values), 1);
 }
 
 guest_struct! {

@@ -32,83 +32,63 @@ struct Borrow {
 
 /// The live views of one frame, at most [`MAX_VIEWS`] of them.
 pub(crate) struct BorrowTable {
-    /// The live views are `slots[..live]`, all written; the rest are never read.
-    slots: [Cell<MaybeUninit<Borrow>>; MAX_VIEWS],
     live: Cell<usize>,
+    slots: Slots,
 }
+
+/// The entries of a [`BorrowTable`]: `slots[..live]` are all written; the rest are never read.
+pub(crate) struct Slots([Cell<MaybeUninit<Borrow>>; MAX_VIEWS]);
+
+/// A copy of the entries of a [`BorrowTable`], which the range check's slow path takes by
+/// value: no pointer into the frame then reaches a call, so the frame's base, length and count
+/// of views never escape, and the compiler keeps them in registers across a loop of accesses.
+#[derive(Clone, Copy)]
+pub(crate) struct SlotsCopy([MaybeUninit<Borrow>; MAX_VIEWS]);
 
 impl BorrowTable {
     /// An empty table.
     #[inline(always)]
     pub(crate) const fn new() -> Self {
         BorrowTable {
-            slots: [const { Cell::new(MaybeUninit::uninit()) }; MAX_VIEWS],
             live: Cell::new(0),
+            slots: Slots([const { Cell::new(MaybeUninit::uninit()) }; MAX_VIEWS]),
         }
     }
 
     /// Whether any view is live.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn has_live_views(&self) -> bool {
         self.live.get() != 0
+    }
+
+    /// How many views are live.
+    #[inline(always)]
+    pub(crate) fn live(&self) -> usize {
+        self.live.get()
+    }
+
+    /// A copy of the entries.
+    #[inline(always)]
+    pub(crate) fn copy_slots(&self) -> SlotsCopy {
+        SlotsCopy(core::array::from_fn(|i| {
+            self.slots.0.get(i).map_or(MaybeUninit::uninit(), Cell::get)
+        }))
     }
 
     /// The live entries.
     #[inline]
     fn entries(&self) -> impl Iterator<Item = Borrow> + '_ {
-        let live = self.slots.get(..self.live.get()).unwrap_or(&[]);
-        live.iter().map(|slot| {
-            // SAFETY: `slots[..live]` were all written (`borrow` writes a slot before counting
-            // it, `release` moves a written one into a freed place); `Borrow` is `Copy`.
-            unsafe { slot.get().assume_init() }
-        })
+        self.slots.entries(self.live.get())
     }
 
-    /// Whether reading `region` is allowed now (no mutable view overlaps it).
+    /// Whether `access` of `region` is allowed now.
     ///
     /// # Errors
     ///
-    /// [`GuestError::BorrowConflict`] when a mutable view overlaps `region`.
+    /// [`GuestError::BorrowConflict`] when a view forbids it.
     #[inline]
-    pub(crate) fn check_read(&self, region: Region) -> Result<(), GuestError> {
-        self.check(region, |b| b.kind == BorrowKind::Mut)
-    }
-
-    /// Whether writing `region` is allowed now (no view overlaps it).
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::BorrowConflict`] when any view overlaps `region`.
-    #[inline]
-    pub(crate) fn check_write(&self, region: Region) -> Result<(), GuestError> {
-        self.check(region, |_| true)
-    }
-
-    /// With no view live (the common case) one load and a branch. The check only reads, so
-    /// the compiler may keep the memory's base and length in registers across a loop of
-    /// accesses.
-    #[inline]
-    fn check(&self, region: Region, conflicts: impl Fn(&Borrow) -> bool) -> Result<(), GuestError> {
-        if self.live.get() == 0 {
-            return Ok(());
-        }
-        self.check_entries(region, conflicts)
-    }
-
-    /// The slow path of `check`: some view is live.
-    #[inline(never)]
-    fn check_entries(
-        &self,
-        region: Region,
-        conflicts: impl Fn(&Borrow) -> bool,
-    ) -> Result<(), GuestError> {
-        let clash = self
-            .entries()
-            .any(|b| b.region.overlaps(region) && conflicts(&b));
-        if clash {
-            return Err(GuestError::BorrowConflict(region));
-        }
-        Ok(())
+    fn check(&self, region: Region, access: BorrowKind) -> Result<(), GuestError> {
+        self.copy_slots().check(self.live.get(), region, access)
     }
 
     /// Records a view of `region`.
@@ -118,13 +98,11 @@ impl BorrowTable {
     /// [`GuestError::BorrowConflict`] when the new view would overlap a mutable view, or be
     /// mutable and overlap any view; [`GuestError::TooManyBorrows`] when the table is full.
     pub(crate) fn borrow(&self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
-        match kind {
-            BorrowKind::Shared => self.check_read(region)?,
-            BorrowKind::Mut => self.check_write(region)?,
-        }
+        self.check(region, kind)?;
         let live = self.live.get();
         let slot = self
             .slots
+            .0
             .get(live)
             .ok_or(GuestError::TooManyBorrows(region))?;
         slot.set(MaybeUninit::new(Borrow { region, kind }));
@@ -142,10 +120,60 @@ impl BorrowTable {
         };
         let last = live.saturating_sub(1);
         // Move the last entry into the freed slot, then shorten the table.
-        if let (Some(freed), Some(moved)) = (self.slots.get(found), self.slots.get(last)) {
+        if let (Some(freed), Some(moved)) = (self.slots.0.get(found), self.slots.0.get(last)) {
             freed.set(moved.get());
         }
         self.live.set(last);
+    }
+}
+
+impl Slots {
+    /// The first `live` entries, which are written.
+    #[inline]
+    fn entries(&self, live: usize) -> impl Iterator<Item = Borrow> + '_ {
+        let live = self.0.get(..live).unwrap_or(&[]);
+        live.iter().map(|slot| {
+            // SAFETY: `slots[..live]` were all written (`borrow` writes a slot before counting
+            // it, `release` moves a written one into a freed place); `Borrow` is `Copy`.
+            unsafe { slot.get().assume_init() }
+        })
+    }
+}
+
+impl SlotsCopy {
+    /// The first `live` entries, which are written (`live` being the count of the table this
+    /// is a copy of).
+    #[inline]
+    fn entries(&self, live: usize) -> impl Iterator<Item = Borrow> + '_ {
+        let live = self.0.get(..live).unwrap_or(&[]);
+        live.iter().map(|slot| {
+            // SAFETY: a copy of `slots[..live]` of a table, which were all written (see
+            // `Slots::entries`).
+            unsafe { slot.assume_init() }
+        })
+    }
+
+    /// Whether the first `live` entries allow `access` of `region`: a shared access (a read,
+    /// a shared view) conflicts with an overlapping mutable view, a mutable one (a write, a
+    /// mutable view) with any overlapping view.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BorrowConflict`] when they do not.
+    #[inline]
+    pub(crate) fn check(
+        self,
+        live: usize,
+        region: Region,
+        access: BorrowKind,
+    ) -> Result<(), GuestError> {
+        let clash = self.entries(live).any(|b| {
+            b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
+        });
+        if clash {
+            return Err(GuestError::BorrowConflict(region));
+        }
+        Ok(())
     }
 }
 
@@ -165,17 +193,17 @@ mod tests {
         let r = Region::new(0, 4);
         t.borrow(r, BorrowKind::Shared).unwrap();
         t.borrow(r, BorrowKind::Shared).unwrap();
-        assert_eq!(t.check_read(r), Ok(()));
+        assert_eq!(t.check(r, BorrowKind::Shared), Ok(()));
         assert_eq!(
-            t.check_write(Region::new(3, 1)),
+            t.check(Region::new(3, 1), BorrowKind::Mut),
             Err(GuestError::BorrowConflict(Region::new(3, 1)))
         );
-        assert_eq!(t.check_write(Region::new(4, 4)), Ok(()));
+        assert_eq!(t.check(Region::new(4, 4), BorrowKind::Mut), Ok(()));
         t.release(r, BorrowKind::Shared);
         assert!(t.has_live_views());
         t.release(r, BorrowKind::Shared);
         assert!(!t.has_live_views());
-        assert_eq!(t.check_write(r), Ok(()));
+        assert_eq!(t.check(r, BorrowKind::Mut), Ok(()));
     }
 
     #[test]
@@ -183,15 +211,15 @@ mod tests {
         let t = BorrowTable::new();
         let r = Region::new(10, 10);
         t.borrow(r, BorrowKind::Mut).unwrap();
-        assert!(t.check_read(Region::new(19, 1)).is_err());
+        assert!(t.check(Region::new(19, 1), BorrowKind::Shared).is_err());
         assert!(t.borrow(Region::new(0, 11), BorrowKind::Shared).is_err());
         assert!(t.borrow(Region::new(5, 100), BorrowKind::Mut).is_err());
-        assert_eq!(t.check_read(Region::new(20, 1)), Ok(()));
+        assert_eq!(t.check(Region::new(20, 1), BorrowKind::Shared), Ok(()));
         // Releasing an entry that was never recorded changes nothing.
         t.release(Region::new(10, 10), BorrowKind::Shared);
-        assert!(t.check_read(r).is_err());
+        assert!(t.check(r, BorrowKind::Shared).is_err());
         t.release(r, BorrowKind::Mut);
-        assert_eq!(t.check_read(r), Ok(()));
+        assert_eq!(t.check(r, BorrowKind::Shared), Ok(()));
     }
 
     #[test]
@@ -209,8 +237,8 @@ mod tests {
         // Release from the middle: the swap-remove keeps the others.
         t.release(Region::new(3, 1), BorrowKind::Shared);
         assert_eq!(t.borrow(r, BorrowKind::Mut), Ok(()));
-        assert!(t.check_read(Region::new(4, 1)).is_ok());
-        assert!(t.check_write(Region::new(4, 1)).is_err());
-        assert!(t.check_write(Region::new(3, 1)).is_ok());
+        assert!(t.check(Region::new(4, 1), BorrowKind::Shared).is_ok());
+        assert!(t.check(Region::new(4, 1), BorrowKind::Mut).is_err());
+        assert!(t.check(Region::new(3, 1), BorrowKind::Mut).is_ok());
     }
 }

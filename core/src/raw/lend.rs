@@ -99,11 +99,6 @@ impl<'a, T> Lent<'a, T> {
     pub(crate) fn get(&self) -> &[T] {
         self.slice
     }
-
-    /// The region lent.
-    pub(crate) fn region(&self) -> Region {
-        self.loan.region
-    }
 }
 
 impl<'a> Lent<'a, u8> {

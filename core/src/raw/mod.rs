@@ -11,24 +11,43 @@
 //! - `borrow`: the frame's table of live views.
 //! - `plain`: which types may be copied as raw bytes and lent as slices.
 //! - `lend`: lent references, recorded in the frame's borrow table.
+//! - `cursor`: an array checked once and walked one element at a time, each element checked
+//!   against the views right before its copy.
 //!
 //! Everything else in the crate is safe code over these functions.
 
 mod borrow;
+mod cursor;
 mod frame;
 mod lend;
 mod plain;
 mod range;
 
 pub use borrow::MAX_VIEWS;
+pub(crate) use cursor::Cursor;
 pub use frame::GuestFrame;
 pub(crate) use lend::{Lent, LentMut, LentStr};
 pub(crate) use plain::Plain;
 pub use plain::Transparent;
 
-use range::{check, Access};
+use range::{check, Access, HostRange, Parts};
 
 use crate::GuestError;
+
+/// The host bytes of a range for `access`: the inlined fast path, else the full check.
+#[inline(always)]
+fn checked<'m>(
+    mem: &'m GuestFrame<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    access: Access,
+) -> Result<HostRange<'m>, GuestError> {
+    match range::fast(mem, offset, len, align) {
+        Some(range) => Ok(range),
+        None => check(mem, offset, len, align, access).map(|(range, _)| range),
+    }
+}
 
 /// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a read would, without
 /// reading them.
@@ -44,7 +63,7 @@ pub(crate) fn validate_read(
     len: u32,
     align: u32,
 ) -> Result<(), GuestError> {
-    check(mem, offset, len, align, Access::Read).map(|_| ())
+    checked(mem, offset, len, align, Access::Read).map(|_| ())
 }
 
 /// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a write would, without
@@ -60,7 +79,7 @@ pub(crate) fn validate_write(
     len: u32,
     align: u32,
 ) -> Result<(), GuestError> {
-    check(mem, offset, len, align, Access::Write).map(|_| ())
+    checked(mem, offset, len, align, Access::Write).map(|_| ())
 }
 
 /// Reads the `N` bytes at `offset`, aligned to `align` in the guest.
@@ -75,8 +94,22 @@ pub(crate) fn read_array<const N: usize>(
     align: u32,
 ) -> Result<[u8; N], GuestError> {
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
-    let (range, _) = check(mem, offset, len, align, Access::Read)?;
-    range.read_array()
+    match range::fast(mem, offset, len, align) {
+        Some(range) => range.read_array(),
+        None => read_array_slow(Parts::of(mem), offset, len, align),
+    }
+}
+
+/// [`read_array`] past its fast path: out of line, with the frame's parts by value, so that
+/// the fast path's load stays one instruction (the slow path does its own).
+#[inline(never)]
+fn read_array_slow<const N: usize>(
+    parts: Parts<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+) -> Result<[u8; N], GuestError> {
+    parts.check(offset, len, align, Access::Read)?.read_array()
 }
 
 /// Writes `bytes` at `offset`, aligned to `align` in the guest.
@@ -92,8 +125,24 @@ pub(crate) fn write_array<const N: usize>(
     bytes: [u8; N],
 ) -> Result<(), GuestError> {
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
-    let (range, _) = check(mem, offset, len, align, Access::Write)?;
-    range.write_array(bytes)
+    match range::fast(mem, offset, len, align) {
+        Some(range) => range.write_array(bytes),
+        None => write_array_slow(Parts::of(mem), offset, len, align, bytes),
+    }
+}
+
+/// [`write_array`] past its fast path, out of line (as [`read_array_slow`]).
+#[inline(never)]
+fn write_array_slow<const N: usize>(
+    parts: Parts<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    bytes: [u8; N],
+) -> Result<(), GuestError> {
+    parts
+        .check(offset, len, align, Access::Write)?
+        .write_array(bytes)
 }
 
 /// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into `dst`, plain
@@ -112,8 +161,7 @@ pub(crate) fn copy_out<T>(
     dst: &mut [T],
     proof: Transparent<T>,
 ) -> Result<(), GuestError> {
-    let (range, _) = check(mem, offset, len, align, Access::Read)?;
-    range.copy_to(dst, proof)
+    checked(mem, offset, len, align, Access::Read)?.copy_to(dst, proof)
 }
 
 /// Copies `src`, plain values whose bytes fill the `len` bytes at `offset` (aligned to `align`
@@ -132,8 +180,7 @@ pub(crate) fn copy_in<T>(
     src: &[T],
     proof: Transparent<T>,
 ) -> Result<(), GuestError> {
-    let (range, _) = check(mem, offset, len, align, Access::Write)?;
-    range.copy_from(src, proof)
+    checked(mem, offset, len, align, Access::Write)?.copy_from(src, proof)
 }
 
 /// Appends the `len` bytes at `offset` (aligned to `align` in the guest) to `out` as plain
@@ -152,8 +199,7 @@ pub(crate) fn append_to_heapless<T, const N: usize>(
     out: &mut heapless::Vec<T, N>,
     proof: Transparent<T>,
 ) -> Result<(), GuestError> {
-    let (range, _) = check(mem, offset, len, align, Access::Read)?;
-    range.append_to_heapless(out, proof)
+    checked(mem, offset, len, align, Access::Read)?.append_to_heapless(out, proof)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use core::mem::size_of_val;
 use core::ptr;
 
-use super::borrow::BorrowTable;
+use super::borrow::{BorrowKind, BorrowTable, SlotsCopy};
 use super::frame::GuestFrame;
 use super::plain::Transparent;
 use crate::error::saturate_u32;
@@ -76,19 +76,18 @@ mod invariant {
 pub(in crate::raw) use invariant::HostRange;
 
 /// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes, with
-/// the memory's borrow table (from the same dynamic call).
+/// the frame's table of views.
 ///
-/// This is the one place where guest offsets become host pointers. It checks against the
-/// frame's base and length, and refuses, in this order of precedence:
+/// This is the one place where guest offsets become host pointers (with [`fast`], its inlined
+/// fast path). It refuses, in this order of precedence:
 /// - `offset + len` past `u32::MAX` — [`GuestError::PtrOverflow`];
 /// - `offset` not a multiple of `align` (the guest ABI's promise; the host address may be
 ///   misaligned and is never checked here) — [`GuestError::PtrNotAligned`];
 /// - the range not inside the memory — [`GuestError::PtrOutOfBounds`]; an empty range at
 ///   `offset == mem_len` is inside;
-/// - the borrow table forbidding `access` — [`GuestError::BorrowConflict`].
+/// - a live view forbidding `access` — [`GuestError::BorrowConflict`].
 ///
-/// No host pointer is formed before the range is known to be inside the memory. The accepted
-/// path takes one branch for bounds and alignment together, and one load for the borrow table.
+/// No host pointer is formed before the range is known to be inside the memory.
 #[inline]
 pub(in crate::raw) fn check<'m>(
     mem: &'m GuestFrame<'_>,
@@ -97,41 +96,145 @@ pub(in crate::raw) fn check<'m>(
     align: u32,
     access: Access,
 ) -> Result<(HostRange<'m>, &'m BorrowTable), GuestError> {
-    let (base, mem_len, borrows) = mem.parts();
-    debug_assert!(!base.is_null() || mem_len == 0, "GuestFrame invariant");
-    // In `u64` the sum of two `u32`s cannot wrap.
-    let end = u64::from(offset).wrapping_add(u64::from(len));
-    // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
-    let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
-    if end > u64::from(mem_len) || misaligned {
-        return Err(refusal(offset, len, align));
+    let (_, _, table) = mem.parts();
+    let range = check_slow(Parts::of(mem), offset, len, align, access)?;
+    Ok((range, table))
+}
+
+/// [`Parts::check`] out of line: what the accesses call past their fast path.
+#[inline(never)]
+pub(in crate::raw) fn check_slow(
+    parts: Parts<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    access: Access,
+) -> Result<HostRange<'_>, GuestError> {
+    parts.check(offset, len, align, access)
+}
+
+/// A frame's base, length, count of views and a copy of its views, by value: what the
+/// out-of-line slow paths take, so that no pointer into the frame reaches a call. The frame's
+/// base, length and count then never escape, and the compiler keeps them in registers across a
+/// loop of accesses.
+#[derive(Clone, Copy)]
+pub(in crate::raw) struct Parts<'m> {
+    base: *mut u8,
+    mem_len: u32,
+    live: usize,
+    slots: SlotsCopy,
+    _frame: PhantomData<&'m GuestFrame<'m>>,
+}
+
+impl<'m> Parts<'m> {
+    /// The parts of `mem`, borrowed for `'m`: the only way to make a `Parts`.
+    #[inline(always)]
+    pub(in crate::raw) fn of(mem: &'m GuestFrame<'_>) -> Self {
+        let (base, mem_len, table) = mem.parts();
+        Parts {
+            base,
+            mem_len,
+            live: table.live(),
+            slots: table.copy_slots(),
+            _frame: PhantomData,
+        }
     }
-    let region = Region::new(offset, len);
-    match access {
-        Access::Read => borrows.check_read(region)?,
-        Access::Write => borrows.check_write(region)?,
-        Access::View => {}
+
+    /// The range check on these parts; see [`check`].
+    #[inline]
+    pub(in crate::raw) fn check(
+        self,
+        offset: u32,
+        len: u32,
+        align: u32,
+        access: Access,
+    ) -> Result<HostRange<'m>, GuestError> {
+        let Parts {
+            base,
+            mem_len,
+            live,
+            slots,
+            _frame,
+        } = self;
+        debug_assert!(!base.is_null() || mem_len == 0, "GuestFrame invariant");
+        // In `u64` the sum of two `u32`s cannot wrap.
+        let end = u64::from(offset).wrapping_add(u64::from(len));
+        // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
+        let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
+        if end > u64::from(mem_len) || misaligned {
+            return Err(refusal(offset, len, align));
+        }
+        let region = Region::new(offset, len);
+        if live != 0 {
+            match access {
+                Access::Read => slots.check(live, region, BorrowKind::Shared)?,
+                Access::Write => slots.check(live, region, BorrowKind::Mut)?,
+                Access::View => {}
+            }
+        }
+        // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
+        // frame's invariant), which is at most `isize::MAX`.
+        let host_offset =
+            usize::try_from(offset).map_err(|_| GuestError::PtrOutOfBounds(region))?;
+        let host_len = usize::try_from(len).map_err(|_| GuestError::PtrOutOfBounds(region))?;
+        if host_len == 0 {
+            // Never offset (or later dereference) a possibly-null base for an empty range.
+            // SAFETY: 1. `len == 0`: nothing is promised about `ptr`. 2. `host_len == len`.
+            return Ok(unsafe { HostRange::new_unchecked(base, 0, region) });
+        }
+        // SAFETY: `offset < end <= mem_len` here, so `mem_len > 0`, `base` is non-null and
+        // `base + offset` is inside the allocation of `mem_len` bytes of the frame these parts
+        // were taken from (`Parts::of`, and the frame's invariant): `add` stays in bounds.
+        let start = unsafe { base.add(host_offset) };
+        // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside
+        // `base .. base + mem_len` of a frame borrowed for `'m`. 2. `host_len` is `region.len`.
+        Ok(unsafe { HostRange::new_unchecked(start, host_len, region) })
     }
-    // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
-    // frame's invariant), which is at most `isize::MAX`.
-    let host_offset = usize::try_from(offset).map_err(|_| GuestError::PtrOutOfBounds(region))?;
-    let host_len = usize::try_from(len).map_err(|_| GuestError::PtrOutOfBounds(region))?;
-    if host_len == 0 {
-        // Never offset (or later dereference) a possibly-null base for an empty range.
-        // SAFETY: 1. `len == 0`: nothing is promised about `ptr`. 2. `host_len == region.len`.
-        return Ok((
-            unsafe { HostRange::new_unchecked(base, 0, region) },
-            borrows,
-        ));
+}
+
+/// The fast path of [`check`], inlined at every access: the host bytes of the `len` bytes at
+/// `offset` if they are inside the frame and aligned to `align` (a power of two) and no view is
+/// live, so that every access is allowed; `None` sends the caller to [`check`], which also says
+/// why a range is refused.
+///
+/// Bytes (`align == 1`): `offset + len <= mem_len`, in `u64`, as the hand-written check does.
+/// Wider types: one comparison does bounds and alignment. With `shift = log2(align)`, rotating
+/// `offset` right by `shift` gives `offset / align` when `offset` is aligned, and a value of at
+/// least `2^(32 - shift)` when it is not (a low bit lands on top), while
+/// `(mem_len - len) >> shift` is below `2^(32 - shift)`. So the rotated offset is at most
+/// `(mem_len - len) >> shift` exactly when `offset` is aligned and
+/// `offset / align <= (mem_len - len) / align`, that is (`offset` being a multiple of `align`)
+/// `offset + len <= mem_len`.
+#[inline(always)]
+pub(in crate::raw) fn fast<'m>(
+    mem: &'m GuestFrame<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+) -> Option<HostRange<'m>> {
+    let (base, mem_len, table) = mem.parts();
+    if !align.is_power_of_two() || table.has_live_views() {
+        return None;
     }
-    // SAFETY: `offset < end <= mem_len` here, so `mem_len > 0`, `base` is non-null and
-    // `base + offset` is inside the allocation of `mem_len` bytes that the frame describes
-    // (its invariant): `add` stays in bounds.
+    let inside = if align == 1 {
+        u64::from(offset).wrapping_add(u64::from(len)) <= u64::from(mem_len)
+    } else {
+        let shift = align.trailing_zeros();
+        let limit = i64::from(mem_len).wrapping_sub(i64::from(len)) >> shift;
+        i64::from(offset.rotate_right(shift)) <= limit
+    };
+    if !inside {
+        return None;
+    }
+    let host_offset = usize::try_from(offset).ok()?;
+    let host_len = usize::try_from(len).ok()?;
+    // SAFETY: `offset + len <= mem_len` (argued above): `base + offset` is inside the frame's
+    // allocation or one past its end (for `len == 0`), or `offset == 0` on a possibly null base
+    // of an empty memory, which `add` allows (a zero offset is always in bounds).
     let start = unsafe { base.add(host_offset) };
-    // SAFETY: 1. `start .. start + host_len` ends at `base + end`, inside `base .. base + mem_len`
-    // of the frame `mem`, borrowed for `'m`. 2. `host_len` is `region.len`.
-    let range = unsafe { HostRange::new_unchecked(start, host_len, region) };
-    Ok((range, borrows))
+    // SAFETY: 1. `start .. start + len` is inside `base .. base + mem_len` of the frame `mem`,
+    // borrowed for `'m` (empty when `len == 0`). 2. `host_len` is `len`, the region's length.
+    Some(unsafe { HostRange::new_unchecked(start, host_len, Region::new(offset, len)) })
 }
 
 /// Why [`check`] refused a range: its first failing rule. Off the hot path.
@@ -148,6 +251,30 @@ fn refusal(offset: u32, len: u32, align: u32) -> GuestError {
 }
 
 impl HostRange<'_> {
+    /// The sub-range of `len` bytes at byte `at` of this range.
+    ///
+    /// # Safety
+    ///
+    /// 1. `at + len <= self.len()`.
+    #[inline(always)]
+    pub(in crate::raw) unsafe fn sub_unchecked(self, at: usize, len: usize) -> Self {
+        debug_assert!(at.checked_add(len).is_some_and(|end| end <= self.len()));
+        // Both fit in `u32`: they are at most `self.len()`, a `u32` region length.
+        let region = Region::new(
+            self.region()
+                .start
+                .wrapping_add(u32::try_from(at).unwrap_or(u32::MAX)),
+            u32::try_from(len).unwrap_or(u32::MAX),
+        );
+        // SAFETY: `at + len <= self.len` (precondition 1), so `ptr + at` stays inside this
+        // range's bytes, or one past them, or adds 0 to a possibly null pointer of an empty
+        // range.
+        let start = unsafe { self.ptr().add(at) };
+        // SAFETY: 1. inside this range (precondition 1), hence inside the frame's memory.
+        // 2. `len == region.len`.
+        unsafe { HostRange::new_unchecked(start, len, region) }
+    }
+
     /// The `N` bytes of a range of exactly `N` bytes.
     ///
     /// # Errors
