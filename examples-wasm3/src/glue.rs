@@ -220,7 +220,7 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 }
 
 /// Turns a safe Rust function into a [`HostFunc`]: the `extern "C"` glue that wasm3 calls,
-/// generated once (in the crate's FFI module) instead of written unsafely per function.
+/// generated once (in the crate's FFI module) instead of written by hand per function.
 ///
 /// ```text
 /// host_fn!(<Context> "module" "name" => path::to::function(Arg1, Arg2, ...) -> Ret)
@@ -262,135 +262,7 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 /// assert_eq!(stub.signature().to_str(), Ok("i(iI)"));
 /// ```
 ///
-/// # Safety of the expansion
-///
-/// Unsafe code passed to the macro stays the caller's unsafe code. Each `compile_fail` example
-/// below has a twin just before it that compiles and differs only in the part that must not
-/// (stable rustdoc does not check the error code of a `compile_fail` example).
-///
-/// In a crate that forbids unsafe code, a value computed in safe code is fine…
-///
-/// ```
-/// #![forbid(unsafe_code)]
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// let f: HostFunc<()> = host_fn!(<()> "env" "g" => const() -> u32 = 16usize as u32);
-/// # let _ = f;
-/// ```
-///
-/// …but a raw pointer dereference needs an `unsafe` block of the caller's (E0133):
-///
-/// ```compile_fail,E0133
-/// #![forbid(unsafe_code)]
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// let f: HostFunc<()> = host_fn!(<()> "env" "g" => const() -> u32 = *(16usize as *const u32));
-/// # let _ = f;
-/// ```
-///
-/// A function from elsewhere is fine…
-///
-/// ```
-/// #![deny(unsafe_code)]
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// mod elsewhere {
-///     pub fn poke(_: &mut (), _: &guestmem_wasm3::Wasm3Memory) -> u32 {
-///         0
-///     }
-/// }
-///
-/// let f: HostFunc<()> = host_fn!(<()> "env" "poke" => elsewhere::poke() -> u32);
-/// # let _ = f;
-/// ```
-///
-/// …but an `unsafe fn` named as the function needs an `unsafe` block too (E0133):
-///
-/// ```compile_fail,E0133
-/// #![deny(unsafe_code)]
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// #[allow(unsafe_code)]
-/// mod elsewhere {
-///     /// # Safety
-///     /// Never safe: writes to a fixed address.
-///     pub unsafe fn poke(_: &mut (), _: &guestmem_wasm3::Wasm3Memory) -> u32 {
-///         // SAFETY: none; the point is that the caller needs an `unsafe` block.
-///         unsafe { (16usize as *mut u32).write(1) };
-///         0
-///     }
-/// }
-///
-/// let f: HostFunc<()> = host_fn!(<()> "env" "poke" => elsewhere::poke() -> u32);
-/// # let _ = f;
-/// ```
-///
-/// The context type of the body and of the [`HostFunc`] are one type parameter. A body over
-/// `[u8; 32]` makes a host function for a runtime whose context is a `[u8; 32]`…
-///
-/// ```
-/// use guestmem_wasm3::glue::{HostBody, Sig, Trap};
-/// use guestmem_wasm3::{HostFunc, Wasm3Memory};
-///
-/// struct Wide;
-/// impl HostBody<[u8; 32]> for Wide {
-///     const SIG: Sig = Sig::new(b'v').finish();
-///     fn call(ctx: &mut [u8; 32], _: &Wasm3Memory, _: &[u64]) -> Result<Option<u64>, Trap> {
-///         *ctx = [0xff; 32];
-///         Ok(None)
-///     }
-/// }
-///
-/// let f: HostFunc<[u8; 32]> = HostFunc::<[u8; 32]>::new::<Wide>("env", "g");
-/// # let _ = f;
-/// ```
-///
-/// …but not for one whose context is a single `u8` (E0277, `Wide: HostBody<u8>` does not
-/// hold):
-///
-/// ```compile_fail,E0277
-/// use guestmem_wasm3::glue::{HostBody, Sig, Trap};
-/// use guestmem_wasm3::{HostFunc, Wasm3Memory};
-///
-/// struct Wide;
-/// impl HostBody<[u8; 32]> for Wide {
-///     const SIG: Sig = Sig::new(b'v').finish();
-///     fn call(ctx: &mut [u8; 32], _: &Wasm3Memory, _: &[u64]) -> Result<Option<u64>, Trap> {
-///         *ctx = [0xff; 32];
-///         Ok(None)
-///     }
-/// }
-///
-/// let f: HostFunc<u8> = HostFunc::<u8>::new::<Wide>("env", "g");
-/// # let _ = f;
-/// ```
-///
-/// Nor does the macro have an arm that takes the two types separately, as its internal
-/// `@glue` arm once did (this compiled, and wrote 32 bytes through a `&mut u8`):
-///
-/// ```compile_fail
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// let f: HostFunc<u8> = host_fn!(@glue [] [[u8; 32]] [] [u8] "env" "g" () -> ();
-///     |ctx: &mut [u8; 32], _mem: &guestmem_wasm3::Wasm3Memory, _slots: &[u64]| {
-///         *ctx = [0xff; 32];
-///         Ok(None)
-///     });
-/// # let _ = f;
-/// ```
-///
-/// Its internal `@body` arm takes the context type once, for both:
-///
-/// ```compile_fail
-/// use guestmem_wasm3::{host_fn, HostFunc};
-///
-/// fn wide(ctx: &mut [u8; 32], _: &guestmem_wasm3::Wasm3Memory) {
-///     *ctx = [0xff; 32];
-/// }
-///
-/// let f: HostFunc<u8> = host_fn!(@body [impl] [[u8; 32]] "env" "g" => wide() -> ());
-/// # let _ = f;
-/// ```
+#[doc = include_str!("host_fn_safety.md")]
 #[macro_export]
 macro_rules! host_fn {
     (<$c:ident : $($bound:path),+> $module:literal $name:literal => $($rest:tt)*) => {
