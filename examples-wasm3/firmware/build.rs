@@ -30,6 +30,9 @@ const LM3S6965EVB: &str = "MEMORY
 
 type Result<T> = std::result::Result<T, String>;
 
+/// The number of `VALUE(..)` lines in c/layout.c.
+const EXPECTED_VALUES: usize = 26;
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e}");
@@ -104,7 +107,7 @@ fn wasm3_source() -> Result<PathBuf> {
 }
 
 /// Compiles c/layout.c to assembly with the cross compiler and the flags of wasm3-sys's C
-/// build, and reads back each `fw_layout_<name>: .word <value>`.
+/// build, and reads back each `fw_layout_<name>: .word <value>` (or `.space 4` for 0).
 fn wasm3_c_layout(out: &Path) -> Result<Vec<(String, u64)>> {
     let source = wasm3_source()?;
     let compiler = cc::Build::new().get_compiler();
@@ -145,11 +148,16 @@ fn wasm3_c_layout(out: &Path) -> Result<Vec<(String, u64)>> {
                 .map_err(|e| format!("{name}: {word}: {e}"))?;
             values.push((name.to_string(), value));
             label = None;
+        } else if let (Some(name), Some("4")) = (label, line.strip_prefix(".space").map(str::trim))
+        {
+            // gcc writes a zero (e.g. the offset of a struct's first field) as 4 zero bytes.
+            values.push((name.to_string(), 0));
+            label = None;
         }
     }
-    if values.len() != 20 {
+    if values.len() != EXPECTED_VALUES {
         return Err(format!(
-            "expected 20 values in {}, found {}",
+            "expected {EXPECTED_VALUES} values in {}, found {}",
             asm.display(),
             values.len()
         ));

@@ -1,17 +1,30 @@
-//! Every `unsafe` operation of the crate: the calls into wasm3's C API, the guest memory it
-//! owns, and the entry point of host functions. The rest of the crate is safe code over the
-//! handful of functions and types here.
+//! The FFI boundary: every `unsafe` operation on wasm3 of the crate. The calls into wasm3's C
+//! API, the guest memory it owns, and the entry point wasm3 calls for a host function are here,
+//! behind an API that safe code cannot misuse: [`RawRuntime`] (a loaded module and the host
+//! context lent to it), [`Wasm3Memory`], [`HostBody`] (a host function's body, safe code) and
+//! [`HostEntry`] (its `extern "C"` trampoline, which only this module can make and link).
 //!
 //! wasm3 0.4.7 facts this module relies on (see the crate docs for how they were found):
 //!
-//! - a runtime owns the module after a successful `m3_LoadModule`, and frees it with itself;
+//! - a runtime owns a module once `m3_LoadModule` has put it on the runtime's list
+//!   (`M3Runtime.modules`), and frees it with itself; a module not on the list is the caller's
+//!   to free. `m3_LoadModule` puts the module on the list *before* it runs the start function
+//!   and still returns the start function's error, so [`RawRuntime::load`] never lets it run
+//!   one: it clears `M3Module.startFunction` (a plain field, read only by the loader) and runs
+//!   the start function itself once the host functions are linked;
+//! - a function not yet compiled is compiled by `Compile_Function`, which dereferences the
+//!   function's module: an import that is not linked has none, so it must never be compiled
+//!   (`m3_FindFunction` does, when asked for the name of an unlinked import — hence
+//!   [`RawRuntime::call`]'s own lookup);
 //! - `m3_GetMemory` dereferences the runtime's memory header, which exists only once a module
 //!   that does not import its memory has been loaded; it returns null for a memory of size 0;
 //! - the memory is one `realloc`ed block that moves when the guest grows it, so its address is
 //!   asked again on every access ([`Wasm3Memory::base`]);
 //! - a raw host function receives one `u64` slot per argument from `sp[0]` and writes its
-//!   result into `sp[0]`; returning non-null makes the call trap with that message;
-//! - after `m3_CallWithArgs` succeeds, the result is in slot 0 of the runtime's stack.
+//!   result into `sp[0]`; returning non-null makes the call trap with that message. wasm3 links
+//!   a function only if its signature string (parsed by `SignatureToFuncType`) equals the
+//!   import's type;
+//! - after `m3_CallWithArgs` succeeds, the result is in slot 0 of the runtime's stack;
 //! - `m3_LoadModule` allocates the memory, clamped to the runtime's `memoryLimit` field (0: no
 //!   limit), which therefore must be set between `m3_NewRuntime` and `m3_LoadModule`.
 
@@ -23,10 +36,20 @@ use core::ptr::{self, NonNull};
 use guestmem::{BorrowTable, GuestMemory};
 use wasm3_sys as m3;
 
-use crate::glue::{Trap, MAX_SLOTS};
+use crate::abi::{Sig, Trap, MAX_SLOTS};
+#[cfg(feature = "validate")]
+use crate::validate::{ModuleInfo, ValidationError};
+
+// TEMP: the host OS helpers moved out of this module; `wasi/std_host.rs` still names them here.
+// Their homes are `crate::sys::{cpu_time_ns, cpu_time_res_ns}` and
+// `crate::stdio::{write, writev}`.
+#[cfg(feature = "std")]
+pub(crate) use crate::stdio::{write, writev};
+#[cfg(feature = "std")]
+pub(crate) use crate::sys::{cpu_time_ns, cpu_time_res_ns};
 
 /// The signature wasm3 calls a linked host function with (`M3RawCallEx` without the `Option`).
-pub(crate) type RawHostFn = unsafe extern "C" fn(
+type RawHostFn = unsafe extern "C" fn(
     runtime: m3::IM3Runtime,
     sp: *mut u64,
     mem: *mut c_void,
@@ -39,8 +62,9 @@ fn check(result: m3::M3Result) -> Result<(), &'static CStr> {
         Ok(())
     } else {
         // SAFETY: a non-null `M3Result` is a NUL-terminated string: one of wasm3's `m3Err_*`
-        // constants (static storage) or a message returned by one of our host functions, which
-        // are `&'static CStr`s (`Trap::message`). Both live for the whole program.
+        // constants or literals (static storage), or a message returned by one of our host
+        // functions, which are `&'static CStr`s (`Trap::message`). All live for the whole
+        // program.
         Err(unsafe { CStr::from_ptr(result) })
     }
 }
@@ -65,6 +89,48 @@ fn trap_pointer(trap: Trap) -> *const c_void {
     message.cast()
 }
 
+/// Module bytes that wasm3 0.4.7 loads and runs without undefined behaviour: they pass
+/// `guestmem_wasm3::validate` (feature `validate`) — checked by this crate, or promised by
+/// whoever made the value with `TrustedModule::new`.
+///
+/// Without the `validate` feature (no allocator, e.g. firmware) the runtime cannot check a
+/// module itself: [`Runtime::new_trusted`](crate::Runtime::new_trusted) takes one of these,
+/// and making it is the one promise the embedder signs.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "validate", allow(unreachable_pub))]
+pub struct TrustedModule<'m> {
+    bytes: &'m [u8],
+}
+
+impl<'m> TrustedModule<'m> {
+    /// Vouches for `wasm` without validating it here.
+    ///
+    /// # Safety
+    ///
+    /// 1. `wasm` passes `guestmem_wasm3::validate` (checked elsewhere, e.g. by
+    ///    `guestmem-wasm3 check` before the firmware image was built): it uses no instruction
+    ///    or section that wasm3 0.4.7 has undefined behaviour on (bulk memory, reference types,
+    ///    multi-value, SIMD, padded table indices, a data-count section), and imports no
+    ///    memory, table or global.
+    #[cfg(not(feature = "validate"))]
+    pub const unsafe fn new(wasm: &'m [u8]) -> Self {
+        TrustedModule { bytes: wasm }
+    }
+
+    /// Validates `wasm`, and lists its imports and exports.
+    #[cfg(feature = "validate")]
+    pub(crate) fn validate(wasm: &'m [u8]) -> Result<(Self, ModuleInfo), ValidationError> {
+        let info = crate::validate(wasm)?;
+        Ok((TrustedModule { bytes: wasm }, info))
+    }
+
+    /// The module's bytes.
+    #[cfg(not(feature = "validate"))]
+    pub const fn bytes(&self) -> &'m [u8] {
+        self.bytes
+    }
+}
+
 /// What ended a call into the guest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RawCallError {
@@ -72,40 +138,62 @@ pub(crate) enum RawCallError {
     Exit,
     /// Any other trap or failure, with wasm3's message.
     Failed(&'static CStr),
+    /// A view into the guest memory is live.
+    Borrowed,
+    /// The start function failed in an earlier call: the module is not usable.
+    StartFailed,
 }
 
-/// A wasm3 environment and runtime, with one module loaded into it. Frees all of it on drop.
+/// Where the module's start function is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Start {
+    /// Not run yet: the function index.
+    Pending(u32),
+    /// Ran and returned, or the module has none.
+    Done,
+    /// Trapped or exited.
+    Failed,
+}
+
+/// A wasm3 environment and runtime, with one module loaded into it and the host context that
+/// its host functions receive. Frees all of it on drop.
 ///
-/// Invariant: `rt` is a live runtime made in `env`, with a module loaded that declares or has
-/// no memory (never imports one), so `m3_GetMemory(rt, ..)` is always valid.
-pub(crate) struct RawRuntime<'m> {
+/// Invariant: `rt` is a live runtime made in `env`, with `module` loaded into it (on its list),
+/// a module that declares or has no memory (never imports one), so `m3_GetMemory(rt, ..)` is
+/// always valid; `ctx` comes from a `&'m mut C` held for `'m`.
+pub(crate) struct RawRuntime<'m, C> {
     env: NonNull<m3::M3Environment>,
     rt: NonNull<m3::M3Runtime>,
     module: NonNull<m3::M3Module>,
-    /// wasm3 keeps pointers into the module's bytes for as long as the module lives.
-    _bytes: PhantomData<&'m [u8]>,
+    /// The embedder's view of the memory; host calls get their own.
+    memory: Wasm3Memory,
+    /// The cookie of every host function linked here.
+    ctx: NonNull<C>,
+    start: Start,
+    /// wasm3 keeps pointers into the module's bytes for as long as the module lives, and host
+    /// functions use the context until the runtime is freed.
+    _borrows: PhantomData<(&'m [u8], &'m mut C)>,
 }
 
-impl<'m> RawRuntime<'m> {
-    /// Parses and loads `bytes` into a new runtime with a `stack_bytes` value stack; with a
-    /// `memory_limit`, the linear memory is allocated with at most that many bytes and can
-    /// grow only in whole pages that fit under it (see [`cap_growth`](Self::cap_growth)).
+impl<'m, C> RawRuntime<'m, C> {
+    /// Parses and loads `module` into a new runtime with a `stack_bytes` value stack, lending
+    /// it `ctx` for its host functions; with a `memory_limit`, the linear memory is allocated
+    /// with at most that many bytes and can grow only in whole pages that fit under it (see
+    /// [`cap_growth`](Self::cap_growth)). The start function does not run here: see
+    /// [`run_start`](Self::run_start).
     ///
-    /// # Safety
-    ///
-    /// 1. `bytes` is a module that wasm3 0.4.7 handles without undefined behaviour: it passed
-    ///    [`validate`](crate::validate()) (no bulk-memory, reference-types, multi-value or SIMD
-    ///    instructions, no padded table indices, no data-count section).
-    /// 2. It does not import a memory.
+    /// Leak-free on every error: what wasm3 did not take is freed here.
     ///
     /// # Errors
     ///
     /// wasm3's message when it cannot allocate, parse or load the module.
-    pub(crate) unsafe fn load(
-        bytes: &'m [u8],
+    pub(crate) fn load(
+        module: TrustedModule<'m>,
+        ctx: &'m mut C,
         stack_bytes: u32,
         memory_limit: Option<NonZeroU32>,
     ) -> Result<Self, &'static CStr> {
+        let bytes = module.bytes;
         let len = u32::try_from(bytes.len()).map_err(|_| c"module larger than 4 GiB")?;
         // SAFETY: no precondition; returns null when out of memory.
         let env = NonNull::new(unsafe { m3::m3_NewEnvironment() }).ok_or(c"out of memory")?;
@@ -122,29 +210,16 @@ impl<'m> RawRuntime<'m> {
             // clamps the allocation to it. Nothing else refers to the runtime.
             unsafe { (*rt.as_ptr()).memoryLimit = limit.get() };
         }
-        let mut module: m3::IM3Module = ptr::null_mut();
-        // SAFETY: `env` is live; `bytes` is valid for `len` bytes and outlives the module
-        // (`'m`, kept by `_bytes`); wasm3 writes the new module to `module`. Precondition 1:
-        // the parser handles these bytes.
-        let parsed = unsafe { m3::m3_ParseModule(env.as_ptr(), &mut module, bytes.as_ptr(), len) };
-        let loaded = check(parsed).and_then(|()| {
-            let module = NonNull::new(module).ok_or(c"module parse failed")?;
-            // SAFETY: `rt` and `module` are live and belong to `env`; precondition 2 keeps the
-            // memory header that `m3_GetMemory` needs allocated.
-            let result = unsafe { m3::m3_LoadModule(rt.as_ptr(), module.as_ptr()) };
-            check(result).map(|()| module).inspect_err(|_| {
-                // SAFETY: loading failed, so the runtime did not take the module; it is ours
-                // to free, and nothing refers to it any more.
-                unsafe { m3::m3_FreeModule(module.as_ptr()) };
-            })
-        });
-        match loaded {
-            Ok(module) => {
+        match Self::parse_and_load(env, rt, bytes, len) {
+            Ok((loaded, start)) => {
                 let mut raw = RawRuntime {
                     env,
                     rt,
-                    module,
-                    _bytes: PhantomData,
+                    module: loaded,
+                    memory: Wasm3Memory::new(rt),
+                    ctx: NonNull::from(ctx),
+                    start: start.map_or(Start::Done, Start::Pending),
+                    _borrows: PhantomData,
                 };
                 if let Some(limit) = memory_limit {
                     raw.cap_growth(limit);
@@ -152,7 +227,8 @@ impl<'m> RawRuntime<'m> {
                 Ok(raw)
             }
             Err(e) => {
-                // SAFETY: `rt` is live, owned here, and holds no module.
+                // SAFETY: `rt` is live and owned here; it frees the modules on its list (at
+                // most ours, when wasm3 kept it), and `parse_and_load` freed any other.
                 unsafe { m3::m3_FreeRuntime(rt.as_ptr()) };
                 // SAFETY: `env` is live and owned here; its runtime is gone.
                 unsafe { m3::m3_FreeEnvironment(env.as_ptr()) };
@@ -161,36 +237,77 @@ impl<'m> RawRuntime<'m> {
         }
     }
 
-    /// Links `f` as the import `module.name` of type `signature`, with `cookie` as its context.
-    ///
-    /// # Safety
-    ///
-    /// 1. `f`, when wasm3 calls it, may dereference `cookie` as the type it expects and read
-    ///    as many argument slots as `signature` has parameters: `cookie` must stay valid for
-    ///    that use for as long as this runtime lives.
+    /// Parses `bytes` in `env` and loads the module into `rt` without running its start
+    /// function; returns the module and its start function's index. On error the module is
+    /// freed, or left on `rt`'s list for `m3_FreeRuntime`, never both.
+    fn parse_and_load(
+        env: NonNull<m3::M3Environment>,
+        rt: NonNull<m3::M3Runtime>,
+        bytes: &'m [u8],
+        len: u32,
+    ) -> Result<(NonNull<m3::M3Module>, Option<u32>), &'static CStr> {
+        let mut module: m3::IM3Module = ptr::null_mut();
+        // SAFETY: `env` is live; `bytes` is valid for `len` bytes and outlives the module
+        // (`'m`, kept by `_borrows`); wasm3 writes the new module, or null after freeing it on
+        // an error, to `module`. `TrustedModule`: the parser handles these bytes.
+        let parsed = unsafe { m3::m3_ParseModule(env.as_ptr(), &mut module, bytes.as_ptr(), len) };
+        check(parsed)?;
+        let module = NonNull::new(module).ok_or(c"module parse failed")?;
+        // SAFETY: `module` was just parsed and is owned here; `startFunction` is a plain field.
+        let start_field = unsafe { &mut (*module.as_ptr()).startFunction };
+        // -1 is "none"; the parser checked an index against the function count.
+        let start = u32::try_from(*start_field).ok();
+        // Only `m3_LoadModule` reads the field, to run the function before any import can be
+        // linked. We run it ourselves, later.
+        *start_field = -1;
+        // SAFETY: `rt` and `module` are live and belong to `env`; `TrustedModule`: the module
+        // imports no memory, so the memory header that `m3_GetMemory` needs is allocated; no
+        // start function runs.
+        let loaded = unsafe { m3::m3_LoadModule(rt.as_ptr(), module.as_ptr()) };
+        if let Err(e) = check(loaded) {
+            // SAFETY: `rt` is live; reading its list head, a plain field.
+            let kept = ptr::eq(unsafe { (*rt.as_ptr()).modules }, module.as_ptr());
+            if !kept {
+                // SAFETY: loading failed before the runtime took the module (it is not on the
+                // list): it is ours to free, and nothing refers to it any more.
+                unsafe { m3::m3_FreeModule(module.as_ptr()) };
+            }
+            return Err(e);
+        }
+        Ok((module, start))
+    }
+
+    /// Links `f` as the import `module.name`, with this runtime's context as its cookie.
     ///
     /// # Errors
     ///
     /// wasm3's message, e.g. `function lookup failed` (not imported) or `function signature
-    /// mismatch`.
-    pub(crate) unsafe fn link(
+    /// mismatch`; `invalid host function signature` for a [`Sig`] that is not
+    /// [valid](Sig::is_valid).
+    pub(crate) fn link(
         &mut self,
         module: &CStr,
         name: &CStr,
-        signature: &CStr,
-        f: RawHostFn,
-        cookie: *mut c_void,
+        f: &HostEntry<C>,
     ) -> Result<(), &'static CStr> {
-        // SAFETY: the module is live and loaded (invariant); the strings are NUL-terminated and
-        // wasm3 copies what it keeps; precondition 1 covers `f` and `cookie`.
+        if !f.sig.is_valid() {
+            return Err(c"invalid host function signature");
+        }
+        // `f.raw` is `trampoline::<C, B>` with `f.sig == B::SIG` (`HostEntry::of`, the only
+        // constructor): it reads its cookie as `*mut C`, which `self.ctx` is, valid for `'m`,
+        // which outlives the runtime; wasm3 links it only if `f.sig` equals the import's type,
+        // so the slots the trampoline reads are the ones wasm3 passes (a valid `Sig` has one
+        // letter per slot). The strings are NUL-terminated and wasm3 copies what it keeps; the
+        // module is live and loaded (invariant).
+        // SAFETY: a live module, and a function and cookie that fit each other, as argued above.
         check(unsafe {
             m3::m3_LinkRawFunctionEx(
                 self.module.as_ptr(),
                 module.as_ptr(),
                 name.as_ptr(),
-                signature.as_ptr(),
-                Some(f),
-                cookie,
+                f.sig.as_cstr().as_ptr(),
+                Some(f.raw),
+                self.ctx.as_ptr().cast(),
             )
         })
     }
@@ -207,40 +324,119 @@ impl<'m> RawRuntime<'m> {
         check(unsafe { m3::m3_LinkWASI(self.module.as_ptr()) })
     }
 
-    /// Calls the function `name` with `args` as decimal strings, and returns slot 0 of the
-    /// value stack afterwards.
-    ///
-    /// # Safety
-    ///
-    /// 1. The caller checked that `name` is an exported function of the module, whose every
-    ///    import is linked.
-    /// 2. No view into guest memory is live (the guest may move the memory), and no
-    ///    [`Wasm3Memory`] of this runtime other than host calls' is used during the call.
+    /// Runs the module's start function if it has one that has not run yet. Call it after
+    /// linking the host functions: wasm3 0.4.7's loader would run it before any could be.
     ///
     /// # Errors
     ///
-    /// [`RawCallError::Exit`] when the guest exits, else wasm3's message.
-    pub(crate) unsafe fn call(&mut self, name: &CStr, args: &[&CStr]) -> Result<u64, RawCallError> {
-        let mut function: m3::IM3Function = ptr::null_mut();
-        // SAFETY: the runtime is live; `name` is NUL-terminated; wasm3 writes the function
-        // found to `function`. Compiling it is safe by `load`'s precondition 1.
-        check(unsafe { m3::m3_FindFunction(&mut function, self.rt.as_ptr(), name.as_ptr()) })
-            .map_err(RawCallError::Failed)?;
+    /// [`RawCallError::Exit`] or [`RawCallError::Failed`] when the start function exits or
+    /// traps (or calls an import that is not linked); [`RawCallError::StartFailed`] after
+    /// that; [`RawCallError::Borrowed`] while a view into the memory is live.
+    pub(crate) fn run_start(&mut self) -> Result<(), RawCallError> {
+        let index = match self.start {
+            Start::Done => return Ok(()),
+            Start::Failed => return Err(RawCallError::StartFailed),
+            Start::Pending(index) => index,
+        };
+        if self.memory.borrows().has_outstanding_borrows() {
+            return Err(RawCallError::Borrowed);
+        }
+        // Failed until it returns: a start function that fails is not run again.
+        self.start = Start::Failed;
+        // SAFETY: the module is live; `Module_GetFunction` checks the index against the
+        // function count and returns null when it is out of range.
+        let function = unsafe { m3::Module_GetFunction(self.module.as_ptr(), index) };
+        let function = NonNull::new(function).ok_or(c"start function index out of bounds");
+        let function = function.and_then(|f| self.compiled(f));
+        let function = function.map_err(RawCallError::Failed)?;
+        // SAFETY: `function` is a live, compiled function of the module; wasm3 types a start
+        // function `() -> ()` (and `m3_CallWithArgs` checks the argument count); no view is
+        // live (checked above), and `&mut self` keeps the embedder's memory unused meanwhile.
+        let result = unsafe { m3::m3_CallWithArgs(function.as_ptr(), 0, ptr::null()) };
+        finished(result)?;
+        self.start = Start::Done;
+        Ok(())
+    }
+
+    /// `function`, compiled. A function without a module is an import that is not linked: it
+    /// has no code, and `Compile_Function` would dereference its null module.
+    fn compiled(
+        &mut self,
+        function: NonNull<m3::M3Function>,
+    ) -> Result<NonNull<m3::M3Function>, &'static CStr> {
+        // SAFETY: `function` is a live function of this runtime's module (from
+        // `Module_GetFunction`); reading a plain field.
+        let code = unsafe { (*function.as_ptr()).compiled };
+        if !code.is_null() {
+            return Ok(function);
+        }
+        // SAFETY: as above.
+        let owner = unsafe { (*function.as_ptr()).module };
+        if owner.is_null() {
+            return Err(c"import not linked");
+        }
+        // SAFETY: a defined function of the loaded module, not yet compiled: what
+        // `m3_FindFunction` compiles too. `TrustedModule`: the compiler handles its code; a
+        // call to an unlinked import is reported as an error (`m3Err_functionImportMissing`).
+        // `&mut self`: no guest code runs meanwhile.
+        check(unsafe { m3::Compile_Function(function.as_ptr()) })?;
+        Ok(function)
+    }
+
+    /// The function of the module called `name`, found as `m3_FindFunction` finds it (the
+    /// first function, in index order, with that export, import or debug name), compiled.
+    fn function(&mut self, name: &CStr) -> Result<NonNull<m3::M3Function>, &'static CStr> {
+        // SAFETY: the module is live; reading a plain field.
+        let count = unsafe { (*self.module.as_ptr()).numFunctions };
+        for index in 0..count {
+            // SAFETY: the module is live; `index < numFunctions`, and the call checks it too.
+            let f = unsafe { m3::Module_GetFunction(self.module.as_ptr(), index) };
+            let Some(f) = NonNull::new(f) else {
+                continue;
+            };
+            // SAFETY: a live function of the module; reading a plain field.
+            let own = unsafe { (*f.as_ptr()).name };
+            if own.is_null() {
+                continue;
+            }
+            // SAFETY: a function's name is null or a NUL-terminated string that the module
+            // owns (an export, import or debug name), live while the module is.
+            if unsafe { CStr::from_ptr(own) } == name {
+                return self.compiled(f);
+            }
+        }
+        Err(c"function lookup failed")
+    }
+
+    /// Runs the start function if it has not run, then calls the function `name` with `args`
+    /// as decimal strings, and returns slot 0 of the value stack afterwards (meaningless for a
+    /// function without a result).
+    ///
+    /// # Errors
+    ///
+    /// [`RawCallError::Borrowed`] while a view into the memory is live; as
+    /// [`run_start`](Self::run_start); [`RawCallError::Exit`] when the guest exits, else
+    /// wasm3's message (e.g. `function lookup failed`, an argument count mismatch, a trap).
+    pub(crate) fn call(&mut self, name: &CStr, args: &[&CStr]) -> Result<u64, RawCallError> {
+        if self.memory.borrows().has_outstanding_borrows() {
+            return Err(RawCallError::Borrowed);
+        }
+        self.run_start()?;
+        let function = self.function(name).map_err(RawCallError::Failed)?;
         let mut argv: [*const c_char; MAX_SLOTS] = [ptr::null(); MAX_SLOTS];
         for (slot, arg) in argv.iter_mut().zip(args) {
             *slot = arg.as_ptr();
         }
         let argc = u32::try_from(args.len().min(MAX_SLOTS)).unwrap_or(0);
-        // `function` was just found in this live runtime; `argv` holds `argc` valid
-        // NUL-terminated strings (wasm3 parses, never keeps them). Precondition 2: nothing
-        // else touches the memory while the guest runs; host functions reach it only through
-        // the `Wasm3Memory` built by `dispatch` for their call.
-        // SAFETY: a live function, valid arguments, and precondition 2, as argued above.
-        let result = unsafe { m3::m3_CallWithArgs(function, argc, argv.as_ptr()) };
-        if is_exit(result) {
-            return Err(RawCallError::Exit);
-        }
-        check(result).map_err(RawCallError::Failed)?;
+        // `function` is a live, compiled function of this runtime (`function` above); `argv`
+        // holds `argc` valid NUL-terminated strings (wasm3 parses, never keeps them past the
+        // call, and checks their count against the function's). Nothing else touches the
+        // memory while the guest runs: no view is live (checked above), `&mut self` keeps the
+        // embedder's `Wasm3Memory` unused, and host functions reach it only through the one
+        // their trampoline makes for their call.
+        // SAFETY: a live compiled function, valid arguments, and an unshared memory, as argued.
+        let result = unsafe { m3::m3_CallWithArgs(function.as_ptr(), argc, argv.as_ptr()) };
+        finished(result)?;
         // SAFETY: the runtime is live; reading one pointer field through the raw pointer.
         let stack = unsafe { (*self.rt.as_ptr()).stack };
         // SAFETY: the value stack was allocated by `m3_NewRuntime` with at least one 8-byte,
@@ -292,15 +488,32 @@ impl<'m> RawRuntime<'m> {
     }
 
     /// The guest memory of this runtime, with its own table of views.
-    pub(crate) fn memory(&self) -> Wasm3Memory {
-        Wasm3Memory::new(self.rt)
+    pub(crate) fn memory(&self) -> &Wasm3Memory {
+        &self.memory
+    }
+
+    /// The host context.
+    pub(crate) fn context(&mut self) -> &mut C {
+        // SAFETY: `ctx` came from a `&'m mut C` that the runtime holds for `'m` (invariant);
+        // host functions use it only while the guest runs, inside `call` or `run_start`, which
+        // need `&mut self` as this does: this is the only live borrow.
+        unsafe { self.ctx.as_mut() }
     }
 }
 
-impl Drop for RawRuntime<'_> {
+/// The end of a call: `Exit` for wasm3's exit trap, else the error message.
+fn finished(result: m3::M3Result) -> Result<(), RawCallError> {
+    if is_exit(result) {
+        return Err(RawCallError::Exit);
+    }
+    check(result).map_err(RawCallError::Failed)
+}
+
+impl<C> Drop for RawRuntime<'_, C> {
     fn drop(&mut self) {
-        // SAFETY: the runtime is live and owned; it frees the module it loaded. No `Wasm3Memory`
-        // of it can outlive it: `Runtime` borrows them from itself.
+        // SAFETY: the runtime is live and owned; it frees the module on its list. The
+        // `Wasm3Memory` in `self.memory` is never used again, and no other outlives the
+        // runtime: `Runtime` lends its own out by reference, host calls' end with their call.
         unsafe { m3::m3_FreeRuntime(self.rt.as_ptr()) };
         // SAFETY: the environment is live and owned; its only runtime is gone.
         unsafe { m3::m3_FreeEnvironment(self.env.as_ptr()) };
@@ -321,7 +534,7 @@ pub struct Wasm3Memory {
 
 impl Wasm3Memory {
     /// The memory of `rt`, which must satisfy `RawRuntime`'s invariant for as long as the new
-    /// value lives (`RawRuntime::memory` and `dispatch` are the only callers).
+    /// value lives (`RawRuntime::load` and `trampoline` are the only callers).
     fn new(rt: NonNull<m3::M3Runtime>) -> Self {
         Wasm3Memory {
             rt,
@@ -340,9 +553,9 @@ impl Wasm3Memory {
 //    (`mallocated->length`), or null with length 0; a block below 4 GiB (wasm32) fits isize.
 // 2. wasm3 moves or resizes the block only while the guest runs (`memory.grow`) or when the
 //    runtime is freed. A host function's memory lives only during its call, and host functions
-//    cannot re-enter the guest (they never get the `Runtime`). The embedder's memory is borrowed
-//    from the `Runtime`, whose `call` needs `&mut self` and also refuses while this table is
-//    not empty; the runtime cannot be dropped while borrowed.
+//    cannot re-enter the guest (they never get the runtime). The embedder's memory is borrowed
+//    from the `RawRuntime`, whose `call` and `run_start` need `&mut self` and also refuse while
+//    this table is not empty; the runtime cannot be dropped while borrowed.
 // 3. A zero length comes with a null pointer, which callers never dereference.
 // 4. The guest does not run during a host call or while the embedder holds the runtime's
 //    memory (`call` needs `&mut`); `Wasm3Memory` is neither `Send` nor `Sync` (raw pointer), and
@@ -377,52 +590,112 @@ impl core::fmt::Debug for Wasm3Memory {
     }
 }
 
-/// Runs a host function for wasm3: reads the argument slots, lends the context and the memory
-/// to `body`, writes its result to `sp[0]`, and turns a [`Trap`] into wasm3's trap pointer.
-/// What [`host_fn!`](crate::host_fn) expands to.
+/// The body of a host function whose context is `C`, in safe Rust: what
+/// [`host_fn!`](crate::host_fn) generates, as a zero-sized type. The crate's FFI module makes
+/// the `extern "C"` trampoline that wasm3 calls for it ([`HostFunc::new`](crate::HostFunc::new)).
+///
+/// Safe to implement by hand: the trampoline reads exactly [`SIG`](Self::SIG)'s slots, and a
+/// runtime links it only with a [valid](Sig::is_valid) signature, which wasm3 then checks
+/// against the import's type.
+pub trait HostBody<C> {
+    /// The wasm3 signature: [`slots`](Sig::slots) argument slots, and a result if
+    /// [`has_result`](Sig::has_result).
+    const SIG: Sig;
+
+    /// Runs the host function on the context, the guest memory and the argument slots
+    /// (`SIG.slots()` of them); returns the result slot (ignored unless `SIG.has_result()`),
+    /// or the trap that ends the guest's call.
+    ///
+    /// # Errors
+    ///
+    /// The trap that ends the guest's call.
+    fn call(ctx: &mut C, mem: &Wasm3Memory, args: &[u64]) -> Result<Option<u64>, Trap>;
+}
+
+/// The `extern "C"` entry point of a [`HostBody`] and the signature it reads its slots by:
+/// what [`RawRuntime::link`] links. Made only by [`of`](Self::of), so the two always belong to
+/// one body, and the context type is the one the runtime lends.
+pub(crate) struct HostEntry<C> {
+    raw: RawHostFn,
+    sig: Sig,
+    _ctx: PhantomData<fn(&mut C)>,
+}
+
+impl<C> HostEntry<C> {
+    /// The trampoline of `B`, with `B`'s signature.
+    pub(crate) const fn of<B: HostBody<C>>() -> Self {
+        HostEntry {
+            raw: trampoline::<C, B>,
+            sig: B::SIG,
+            _ctx: PhantomData,
+        }
+    }
+
+    /// The signature.
+    pub(crate) fn sig(&self) -> &Sig {
+        &self.sig
+    }
+}
+
+impl<C> Clone for HostEntry<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for HostEntry<C> {}
+
+/// What wasm3 calls for a host function `B`: reads the argument slots, lends the context and
+/// a [`Wasm3Memory`] to `B::call`, writes its result to `sp[0]`, and turns a [`Trap`] into
+/// wasm3's trap pointer.
 ///
 /// # Safety
 ///
-/// 1. `rt` is the runtime wasm3 passes to a host function of a [`Runtime`](crate::Runtime),
-///    so it satisfies `RawRuntime`'s invariant and the guest is paused in this call.
-/// 2. `sp` points to at least `max(arg_slots, has_result)` writable `u64` slots, as wasm3
-///    provides for a function linked with a signature of `arg_slots` parameters.
+/// 1. `rt` is the runtime wasm3 passes to a host function of a [`RawRuntime`], so it satisfies
+///    `RawRuntime`'s invariant and the guest is paused in this call.
+/// 2. `sp` points to at least `max(B::SIG.slots(), 1)` initialised, writable `u64` slots, as
+///    wasm3 provides for a function linked with `B::SIG` (and at least one slot for any call).
 /// 3. `cookie` is the `*mut C` the runtime linked the function with: valid, aligned, and not
-///    otherwise borrowed while the guest runs (the `Runtime` holds the only `&mut C`).
-#[doc(hidden)]
-pub unsafe fn dispatch<C>(
+///    otherwise borrowed while the guest runs (the runtime holds the only `&mut C`).
+///
+/// [`RawRuntime::link`] links it only so: from a [`HostEntry<C>`] of `B`, with its own context
+/// as the cookie; wasm3 checks the valid `B::SIG` against the import's type.
+unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
     rt: m3::IM3Runtime,
     sp: *mut u64,
+    _mem: *mut c_void,
     cookie: *mut c_void,
-    arg_slots: usize,
-    has_result: bool,
-    body: impl FnOnce(&mut C, &Wasm3Memory, &[u64]) -> Result<Option<u64>, Trap>,
 ) -> *const c_void {
-    let Some(rt) = NonNull::new(rt) else {
+    let (Some(rt), Some(sp), Some(ctx)) = (
+        NonNull::new(rt),
+        NonNull::new(sp),
+        NonNull::new(cookie.cast::<C>()),
+    ) else {
         return trap_pointer(Trap::Message(
-            c"[trap] host function called without a runtime",
+            c"[trap] host function called without its runtime",
         ));
     };
-    let count = arg_slots.min(MAX_SLOTS);
+    let count = B::SIG.slots().min(MAX_SLOTS);
     let args: &[u64] = if count > 0 {
         // Precondition 2: `sp` points to at least `count` initialised slots. Nothing writes
-        // them while `body` reads them: the guest is paused in this call (precondition 1) and
-        // host functions cannot re-enter it; we write slot 0 only after `body` is done with it.
+        // them while `B::call` reads them: the guest is paused in this call (precondition 1)
+        // and host functions cannot re-enter it; we write slot 0 only after `B::call` is done.
         // SAFETY: `count` initialised slots, unchanged while the slice lives, as argued above.
-        unsafe { core::slice::from_raw_parts(sp, count) }
+        unsafe { core::slice::from_raw_parts(sp.as_ptr(), count) }
     } else {
         &[]
     };
+    let mut ctx = ctx;
     // SAFETY: precondition 3: the cookie is the runtime's `*mut C`, valid and unaliased for
     // this call (the guest is paused in it, and host functions cannot re-enter it).
-    let ctx = unsafe { &mut *cookie.cast::<C>() };
+    let ctx = unsafe { ctx.as_mut() };
     // Precondition 1: `rt` satisfies the invariant that `Wasm3Memory::new` needs.
     let mem = Wasm3Memory::new(rt);
-    match run_body(|| body(ctx, &mem, args)) {
-        Ok(Some(value)) if has_result => {
-            // SAFETY: precondition 2: slot 0 exists and is writable; `body`, the only user of
-            // the argument slice, has returned.
-            unsafe { sp.write(value) };
+    match run_body(|| B::call(ctx, &mem, args)) {
+        Ok(Some(value)) if B::SIG.has_result() => {
+            // SAFETY: precondition 2: slot 0 exists and is writable; `B::call`, the only user
+            // of the argument slice, has returned.
+            unsafe { sp.as_ptr().write(value) };
             ptr::null()
         }
         Ok(_) => ptr::null(),
@@ -444,82 +717,70 @@ fn run_body(body: impl FnOnce() -> Result<Option<u64>, Trap>) -> Result<Option<u
     body()
 }
 
-/// The CPU time of the process (`process = true`) or of the calling thread, in nanoseconds.
-#[cfg(feature = "std")]
-pub(crate) fn cpu_time_ns(process: bool) -> Option<u64> {
-    cpu_clock_ns(process, libc::clock_gettime)
-}
+#[cfg(all(test, feature = "validate"))]
+mod tests {
+    use super::*;
 
-/// The resolution of the CPU time clocks, in nanoseconds.
-#[cfg(feature = "std")]
-pub(crate) fn cpu_time_res_ns(process: bool) -> Option<u64> {
-    cpu_clock_ns(process, libc::clock_getres)
-}
-
-/// Asks `query` (`clock_gettime` or `clock_getres`) about a CPU time clock, in nanoseconds.
-#[cfg(feature = "std")]
-fn cpu_clock_ns(
-    process: bool,
-    query: unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> libc::c_int,
-) -> Option<u64> {
-    let clock = if process {
-        libc::CLOCK_PROCESS_CPUTIME_ID
-    } else {
-        libc::CLOCK_THREAD_CPUTIME_ID
-    };
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `query` is `clock_gettime` or `clock_getres`, which write one `timespec` to a
-    // valid, writable pointer; the clock id is a constant of this platform.
-    let rc = unsafe { query(clock, &mut ts) };
-    if rc != 0 {
-        return None;
+    fn load<'m>(bytes: &'m [u8], ctx: &'m mut ()) -> RawRuntime<'m, ()> {
+        let (module, _) = TrustedModule::validate(bytes).unwrap();
+        RawRuntime::load(module, ctx, 64 * 1024, None).unwrap()
     }
-    let secs = u64::try_from(ts.tv_sec).ok()?;
-    let nanos = u64::try_from(ts.tv_nsec).ok()?;
-    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
-}
 
-/// `write(fd, buf)` on a standard stream, retried on `EINTR`.
-#[cfg(feature = "std")]
-pub(crate) fn write(fd: i32, buf: &[u8]) -> std::io::Result<usize> {
-    loop {
-        // SAFETY: `buf` is a live slice of `buf.len()` readable bytes; `write` only reads it.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
+    /// (module (import "env" "f" (func)) (func (export "g") (result i32) i32.const 3))
+    const IMPORTS_F: &[u8] = &[
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 2, 96, 0, 0, 96, 0, 1, 127, 2, 9, 1, 3, 101, 110, 118,
+        1, 102, 0, 0, 3, 2, 1, 1, 7, 5, 1, 1, 103, 0, 1, 10, 6, 1, 4, 0, 65, 3, 11,
+    ];
+
+    #[test]
+    fn an_unlinked_import_is_never_compiled() {
+        // `m3_FindFunction(rt, "f")` would compile the import and dereference its null module.
+        let mut ctx = ();
+        let mut raw = load(IMPORTS_F, &mut ctx);
+        assert_eq!(
+            raw.call(c"f", &[]),
+            Err(RawCallError::Failed(c"import not linked"))
+        );
+        assert_eq!(
+            raw.call(c"nope", &[]),
+            Err(RawCallError::Failed(c"function lookup failed"))
+        );
+        assert_eq!(raw.call(c"g", &[]), Ok(3));
+    }
+
+    /// (module (import "env" "f" (func)) (start 0))
+    const STARTS_WITH_IMPORT: &[u8] = &[
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 9, 1, 3, 101, 110, 118, 1, 102, 0, 0, 8,
+        1, 0,
+    ];
+
+    #[test]
+    fn an_unlinked_start_import_fails_the_start() {
+        let mut ctx = ();
+        let mut raw = load(STARTS_WITH_IMPORT, &mut ctx);
+        assert_eq!(
+            raw.run_start(),
+            Err(RawCallError::Failed(c"import not linked"))
+        );
+        assert_eq!(raw.run_start(), Err(RawCallError::StartFailed));
+    }
+
+    struct Nothing;
+    impl HostBody<()> for Nothing {
+        const SIG: Sig = Sig::new(b'v');
+        fn call(_: &mut (), _: &Wasm3Memory, _: &[u64]) -> Result<Option<u64>, Trap> {
+            Ok(None)
         }
     }
-}
 
-/// `writev(fd, bufs)` on a standard stream, retried on `EINTR`; at most 16 buffers.
-#[cfg(feature = "std")]
-pub(crate) fn writev(fd: i32, bufs: &[&[u8]]) -> std::io::Result<usize> {
-    let mut iov = [libc::iovec {
-        iov_base: ptr::null_mut(),
-        iov_len: 0,
-    }; 16];
-    for (dst, src) in iov.iter_mut().zip(bufs) {
-        dst.iov_base = src.as_ptr().cast_mut().cast();
-        dst.iov_len = src.len();
-    }
-    let count = i32::try_from(bufs.len().min(iov.len())).unwrap_or(0);
-    loop {
-        // SAFETY: the first `count` entries of `iov` describe live, readable slices of
-        // `bufs`, which outlive the call; `writev` only reads them.
-        let n = unsafe { libc::writev(fd, iov.as_ptr(), count) };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
-        }
+    #[test]
+    fn an_invalid_signature_is_not_linked() {
+        let mut ctx = ();
+        let mut raw = load(IMPORTS_F, &mut ctx);
+        let entry = HostEntry::<()>::of::<Nothing>();
+        assert_eq!(
+            raw.link(c"env", c"f", &entry),
+            Err(c"invalid host function signature")
+        );
     }
 }

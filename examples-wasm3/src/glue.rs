@@ -3,34 +3,14 @@
 //! argument slots.
 
 use core::ffi::CStr;
-use core::marker::PhantomData;
 
-use guestmem::{GuestError, GuestMemory, GuestPtr};
+use guestmem::{GuestMemory, GuestPtr};
 
-use crate::ffi::RawHostFn;
-
-/// The most argument slots a host function may take (WASI's `path_open` takes 9).
-pub const MAX_SLOTS: usize = 12;
-
-/// Why a host function stops the guest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trap {
-    /// The guest asked to exit (`proc_exit`); the exit code is in the host context.
-    Exit,
-    /// A guest pointer was out of bounds: the guest traps as its own load would.
-    OutOfBounds,
-    /// Any other reason, as the message the call fails with.
-    Message(&'static CStr),
-}
-
-impl From<GuestError> for Trap {
-    fn from(e: GuestError) -> Self {
-        match e {
-            GuestError::PtrOutOfBounds(_) | GuestError::PtrOverflow => Trap::OutOfBounds,
-            _ => Trap::Message(c"[trap] host function: invalid guest argument"),
-        }
-    }
-}
+pub use crate::abi::{Sig, Trap, MAX_SLOTS};
+/// What [`host_fn!`](crate::host_fn) implements. Not public API.
+#[doc(hidden)]
+pub use crate::ffi::HostBody;
+use crate::ffi::HostEntry;
 
 /// A host function argument: decoded from one or two wasm3 slots.
 ///
@@ -174,143 +154,48 @@ impl<R: WasmRet> WasmRet for Result<R, Trap> {
     }
 }
 
-/// A wasm3 signature string built at compile time, e.g. `i(i*ii)`, NUL-terminated.
-#[derive(Clone, Copy, Debug)]
-pub struct Sig {
-    buf: [u8; 40],
-    len: usize,
-    slots: usize,
-    has_result: bool,
-    overflow: bool,
-}
-
-impl Sig {
-    /// A signature returning `ret` (a [`WasmRet::SIG`] letter), with no parameters yet.
-    pub const fn new(ret: u8) -> Self {
-        let mut s = Sig {
-            buf: [0; 40],
-            len: 0,
-            slots: 0,
-            has_result: ret != b'v',
-            overflow: false,
-        };
-        s = s.push(ret);
-        s.push(b'(')
-    }
-
-    const fn push(mut self, c: u8) -> Self {
-        // Keep the last byte for the NUL.
-        if self.len.wrapping_add(1) >= self.buf.len() {
-            self.overflow = true;
-            return self;
-        }
-        // In bounds: checked just above (`get_mut` is not `const` yet).
-        #[allow(clippy::indexing_slicing)]
-        {
-            self.buf[self.len] = c;
-        }
-        self.len = self.len.wrapping_add(1);
-        self
-    }
-
-    /// Appends the parameter letters `letters` (a [`WasmArg::SIG`]).
-    pub const fn arg(mut self, letters: &[u8]) -> Self {
-        let mut i = 0;
-        while i < letters.len() {
-            // In bounds: `i < letters.len()` (`get` is not `const` yet).
-            #[allow(clippy::indexing_slicing)]
-            {
-                self = self.push(letters[i]);
-            }
-            i = i.wrapping_add(1);
-            self.slots = self.slots.wrapping_add(1);
-        }
-        self
-    }
-
-    /// Closes the parameter list. Fails to compile (in a `const`) when the signature is too
-    /// long for wasm3's slots.
-    pub const fn finish(self) -> Self {
-        let s = self.push(b')');
-        assert!(
-            !s.overflow && s.slots <= MAX_SLOTS,
-            "host function has too many parameters"
-        );
-        s
-    }
-
-    /// The number of argument slots.
-    pub const fn slots(&self) -> usize {
-        self.slots
-    }
-
-    /// Whether the function returns a value.
-    pub const fn has_result(&self) -> bool {
-        self.has_result
-    }
-
-    /// The signature as wasm3 reads it.
-    pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
-    }
-}
-
 /// A host function ready to link into a [`Runtime`](crate::Runtime) whose context is `C`:
-/// import module and name, wasm3 signature, and the generated glue.
+/// import module and name, and the `extern "C"` entry point that wasm3 calls, with the wasm3
+/// signature derived from the argument and result types.
 ///
-/// Made by [`host_fn!`](crate::host_fn) only.
+/// Made by [`host_fn!`](crate::host_fn). The entry point reads its context as a `C`, the one
+/// type parameter it shares with this value, so it only links into a `Runtime<'_, C>`.
 pub struct HostFunc<C> {
     module: &'static str,
     name: &'static str,
-    sig: Sig,
-    raw: RawHostFn,
-    _ctx: PhantomData<fn(&mut C)>,
+    entry: HostEntry<C>,
 }
 
 impl<C> HostFunc<C> {
-    /// What [`host_fn!`](crate::host_fn) expands to.
-    ///
-    /// # Safety
-    ///
-    /// 1. `raw` reads its cookie as `*mut C` and at most `sig.slots()` argument slots, and
-    ///    writes slot 0 only if `sig.has_result()` (as [`dispatch`](crate::ffi::dispatch)
-    ///    does when given the same numbers).
-    /// 2. `module` and `name` end with a NUL byte.
+    /// The host function whose body is `B`, as the import `module.name`. What
+    /// [`host_fn!`](crate::host_fn) expands to; safe, as [`HostBody`] is.
     #[doc(hidden)]
-    pub const unsafe fn __new(
-        module: &'static str,
-        name: &'static str,
-        sig: Sig,
-        raw: RawHostFn,
-    ) -> Self {
+    pub const fn new<B: HostBody<C>>(module: &'static str, name: &'static str) -> Self {
         HostFunc {
             module,
             name,
-            sig,
-            raw,
-            _ctx: PhantomData,
+            entry: HostEntry::of::<B>(),
         }
     }
 
     /// The import module, e.g. `wasi_snapshot_preview1`.
     pub fn module(&self) -> &'static str {
-        self.module.trim_end_matches('\0')
+        self.module
     }
 
     /// The import name, e.g. `fd_write`.
     pub fn name(&self) -> &'static str {
-        self.name.trim_end_matches('\0')
+        self.name
     }
 
     /// The wasm3 signature, e.g. `i(i*i*)`.
     pub fn signature(&self) -> &CStr {
-        self.sig.as_cstr()
+        self.entry.sig().as_cstr()
     }
 
-    pub(crate) fn parts(&self) -> (&'static CStr, &'static CStr, &CStr, RawHostFn) {
-        let module = CStr::from_bytes_with_nul(self.module.as_bytes()).unwrap_or(c"");
-        let name = CStr::from_bytes_with_nul(self.name.as_bytes()).unwrap_or(c"");
-        (module, name, self.sig.as_cstr(), self.raw)
+    /// The entry point, for [`Runtime::link`](crate::Runtime::link).
+    pub(crate) fn entry(&self) -> &HostEntry<C> {
+        &self.entry
     }
 }
 
@@ -335,7 +220,7 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 }
 
 /// Turns a safe Rust function into a [`HostFunc`]: the `extern "C"` glue that wasm3 calls,
-/// generated once here instead of written (unsafely) per function.
+/// generated once (in the crate's FFI module) instead of written by hand per function.
 ///
 /// ```text
 /// host_fn!(<Context> "module" "name" => path::to::function(Arg1, Arg2, ...) -> Ret)
@@ -345,12 +230,17 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 ///
 /// `Context` is the context type of the [`Runtime`](crate::Runtime); inside a generic function,
 /// name its type parameter and repeat its bounds, at least one (`<C: HasWasi>`).
-/// The function is called as `function(ctx: &mut C, mem: &Wasm3Memory, arg1, arg2, ...)`;
-/// each argument type implements [`WasmArg`] (`u32 i32 u64 i64 f32 f64`, `GuestPtr<T>`, and
-/// `GuestPtr<[T]>`/`GuestPtr<str>`, which take two slots), and `Ret` implements [`WasmRet`]
-/// (`()`, a number, WASI's `Errno`, or `Result<_, Trap>`). The wasm3 signature is derived from
-/// the types at compile time. The second form links a function that ignores its arguments and
-/// returns `value` (WASI's `ENOSYS` stubs). Write `'_` for the lifetimes in argument types.
+/// The function is called as `function(ctx: &mut C, mem: &Wasm3Memory, arg1, arg2, ...)`
+/// (`mem` may also be taken as `&dyn GuestMemory`); each argument type implements [`WasmArg`]
+/// (`u32 i32 u64 i64 f32 f64`, `GuestPtr<T>`, and `GuestPtr<[T]>`/`GuestPtr<str>`, which take
+/// two slots), and `Ret` implements [`WasmRet`] (`()`, a number, WASI's `Errno`, or
+/// `Result<_, Trap>`). The wasm3 signature is derived from the types at compile time. The
+/// third form links a function that ignores its arguments and returns `value` (WASI's
+/// `ENOSYS` stubs). Write `'_` for the lifetimes in argument types.
+///
+/// The expansion is a zero-sized type implementing [`HostBody`] with the call in safe code,
+/// and [`HostFunc::new`]; it contains no `unsafe`, so the function, the types and `value` are
+/// checked as the caller's own code.
 ///
 /// # Examples
 ///
@@ -371,26 +261,45 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 /// let stub: HostFunc<Counter> = host_fn!(<Counter> "env" "nop" => const(u32, u64) -> u32 = 52);
 /// assert_eq!(stub.signature().to_str(), Ok("i(iI)"));
 /// ```
+///
+#[doc = include_str!("host_fn_safety.md")]
 #[macro_export]
 macro_rules! host_fn {
     (<$c:ident : $($bound:path),+> $module:literal $name:literal => $($rest:tt)*) => {
-        $crate::host_fn!(@parse [<$c: $($bound+)+>] [$c] [::<$c>] [$c] $module $name => $($rest)*)
+        $crate::host_fn!(@body [impl<$c: $($bound+)+>] [$c] $module $name => $($rest)*)
     };
     (<$ctx:ty> $module:literal $name:literal => $($rest:tt)*) => {
-        $crate::host_fn!(@parse [] [$ctx] [] [$ctx] $module $name => $($rest)*)
+        $crate::host_fn!(@body [impl] [$ctx] $module $name => $($rest)*)
     };
-    (@parse [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
-        => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {
-        $crate::host_fn!(@glue [$($gen)*] [$inner] [$($turbofish)*] [$outer] $module $name ($($arg),*) -> $ret;
-            |_ctx: &mut $inner, _mem: &$crate::Wasm3Memory, _slots: &[u64]| {
+    // Internal. One context type, used both for the body and the `HostFunc`; whatever else is
+    // passed here is expanded outside any `unsafe`.
+    (@body [$($impl:tt)*] [$ctx:ty] $module:literal $name:literal
+        => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {{
+        struct __GuestmemHostFnBody;
+        $($impl)* $crate::glue::HostBody<$ctx> for __GuestmemHostFnBody {
+            const SIG: $crate::glue::Sig = $crate::host_fn!(@sig ($($arg),*) -> $ret);
+            fn call(
+                _: &mut $ctx,
+                _: &$crate::Wasm3Memory,
+                _: &[u64],
+            ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
                 let r: $ret = $value;
                 $crate::glue::WasmRet::into_slot(r)
-            })
-    };
-    (@parse [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
-        => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {
-        $crate::host_fn!(@glue [$($gen)*] [$inner] [$($turbofish)*] [$outer] $module $name ($($arg),*) -> $ret;
-            |ctx: &mut $inner, mem: &$crate::Wasm3Memory, slots: &[u64]| {
+            }
+        }
+        $crate::HostFunc::<$ctx>::new::<__GuestmemHostFnBody>($module, $name)
+    }};
+    (@body [$($impl:tt)*] [$ctx:ty] $module:literal $name:literal
+        => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {{
+        struct __GuestmemHostFnBody;
+        $($impl)* $crate::glue::HostBody<$ctx> for __GuestmemHostFnBody {
+            const SIG: $crate::glue::Sig = $crate::host_fn!(@sig ($($arg),*) -> $ret);
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn call(
+                ctx: &mut $ctx,
+                mem: &$crate::Wasm3Memory,
+                slots: &[u64],
+            ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
                 let mut rest = slots;
                 let r: $ret = $($f)::+(ctx, mem, $({
                     let n = <$arg as $crate::glue::WasmArg<'_>>::SIG.len();
@@ -399,57 +308,21 @@ macro_rules! host_fn {
                     <$arg as $crate::glue::WasmArg<'_>>::from_slots(mem, now)
                 }),*);
                 $crate::glue::WasmRet::into_slot(r)
-            })
-    };
-    (@glue [$($gen:tt)*] [$inner:ty] [$($turbofish:tt)*] [$outer:ty] $module:literal $name:literal
-        ($($arg:ty),*) -> $ret:ty; $body:expr) => {{
-        const SIG: $crate::glue::Sig = $crate::glue::Sig::new(<$ret as $crate::glue::WasmRet>::SIG)
-            $( .arg(<$arg as $crate::glue::WasmArg<'_>>::SIG) )*
-            .finish();
-        #[allow(unused_mut, unused_variables, unused_assignments)]
-        unsafe extern "C" fn glue $($gen)* (
-            rt: $crate::__m3::IM3Runtime,
-            sp: *mut u64,
-            _mem: *mut ::core::ffi::c_void,
-            cookie: *mut ::core::ffi::c_void,
-        ) -> *const ::core::ffi::c_void {
-            // wasm3 calls this function only as linked by `Runtime::link` from the `HostFunc`
-            // built below: `rt` is that runtime, paused in this call; `sp` has the slots of
-            // `SIG`, which wasm3 checked against the import's type when linking; `cookie` is
-            // the runtime's pointer to its context.
-            // SAFETY: `__dispatch`'s preconditions 1–3 hold, as argued above.
-            unsafe {
-                $crate::__dispatch::<$inner>(rt, sp, cookie, SIG.slots(), SIG.has_result(), $body)
             }
         }
-        // SAFETY: `glue` reads its cookie as a pointer to the context type of the `HostFunc`
-        // and `SIG.slots()` slots, and writes slot 0 only if `SIG.has_result()` (it passes
-        // exactly these to `dispatch`); the names are NUL-terminated by `concat!`.
-        unsafe {
-            $crate::HostFunc::<$outer>::__new(
-                ::core::concat!($module, "\0"),
-                ::core::concat!($name, "\0"),
-                SIG,
-                glue $($turbofish)*,
-            )
-        }
+        $crate::HostFunc::<$ctx>::new::<__GuestmemHostFnBody>($module, $name)
     }};
+    // Internal: the signature of the argument and result types.
+    (@sig ($($arg:ty),*) -> $ret:ty) => {
+        $crate::glue::Sig::new(<$ret as $crate::glue::WasmRet>::SIG)
+            $( .arg(<$arg as $crate::glue::WasmArg<'_>>::SIG) )*
+            .finish()
+    };
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signatures_from_types() {
-        let s = Sig::new(b'i').arg(b"i").arg(b"*i").arg(b"*").finish();
-        assert_eq!(s.as_cstr(), c"i(i*i*)");
-        assert_eq!(s.slots(), 4);
-        assert!(s.has_result());
-        let v = Sig::new(b'v').arg(b"I").finish();
-        assert_eq!(v.as_cstr(), c"v(I)");
-        assert!(!v.has_result());
-    }
 
     #[test]
     fn slot_decoding_keeps_bits() {

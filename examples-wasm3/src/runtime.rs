@@ -3,13 +3,12 @@
 
 use core::ffi::CStr;
 use core::fmt;
-use core::marker::PhantomData;
 use core::num::NonZeroU32;
-use core::ptr::NonNull;
 
 use guestmem::GuestMemory;
 
-use crate::ffi::{RawCallError, RawRuntime};
+use crate::abi::MAX_SLOTS;
+use crate::ffi::{RawCallError, RawRuntime, TrustedModule};
 use crate::{HostFunc, Wasm3Memory};
 
 #[cfg(feature = "validate")]
@@ -17,6 +16,9 @@ use crate::validate::{ModuleInfo, ValidationError};
 
 /// The longest message kept from wasm3 or a host function.
 const MESSAGE_LEN: usize = 100;
+
+/// The longest import module or name a host function may have, in bytes.
+const NAME_LEN: usize = 127;
 
 /// The WASI functions that wasm3 0.4.7's `m3_LinkWASI` provides.
 #[cfg(feature = "wasm3-wasi")]
@@ -149,6 +151,9 @@ pub enum CallError {
     Unlinked(Message),
     /// The name or an argument cannot be passed to C (a NUL byte, too many arguments).
     BadArgument,
+    /// The module's start function trapped or exited in an earlier call: the module is not
+    /// usable.
+    StartFailed,
 }
 
 impl fmt::Display for CallError {
@@ -160,6 +165,7 @@ impl fmt::Display for CallError {
             CallError::NotExported => f.write_str("no exported function of that name"),
             CallError::Unlinked(m) => write!(f, "import {m} is not linked"),
             CallError::BadArgument => f.write_str("bad function name or argument"),
+            CallError::StartFailed => f.write_str("the module's start function failed"),
         }
     }
 }
@@ -235,6 +241,10 @@ impl Config {
 /// runtime, so they cannot re-enter the guest: wasm3 0.4.7 runs a nested call on the same
 /// stack slots as the paused caller and would clobber it (see the crate docs).
 ///
+/// The module's start function runs at the first [`call`](Self::call) (or
+/// [`start`](Self::start)), after the host functions are linked: wasm3 0.4.7 would run it
+/// while loading, before any import could be linked.
+///
 /// # Examples
 ///
 /// ```
@@ -251,11 +261,7 @@ impl Config {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Runtime<'m, C> {
-    // Dropped first: the memory refers to the runtime.
-    memory: Wasm3Memory,
-    raw: RawRuntime<'m>,
-    ctx: NonNull<C>,
-    _ctx: PhantomData<&'m mut C>,
+    raw: RawRuntime<'m, C>,
     #[cfg(feature = "validate")]
     info: ModuleInfo,
     #[cfg(feature = "validate")]
@@ -308,72 +314,49 @@ impl<'m, C> Runtime<'m, C> {
     /// ```
     #[cfg(feature = "validate")]
     pub fn with_config(wasm: &'m [u8], ctx: &'m mut C, config: Config) -> Result<Self, LoadError> {
-        let info = crate::validate(wasm).map_err(LoadError::Invalid)?;
-        // SAFETY: `validate` accepted the module: it uses only what wasm3 0.4.7 runs
-        // (precondition 1) and imports no memory (precondition 2).
-        let raw = unsafe { RawRuntime::load(wasm, config.stack_bytes, config.memory_limit) }
+        let (module, info) = TrustedModule::validate(wasm).map_err(LoadError::Invalid)?;
+        let raw = RawRuntime::load(module, ctx, config.stack_bytes, config.memory_limit)
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
         let linked = alloc::vec![false; info.imports.len()];
-        Ok(Runtime {
-            memory: raw.memory(),
-            raw,
-            ctx: NonNull::from(ctx),
-            _ctx: PhantomData,
-            info,
-            linked,
-        })
+        Ok(Runtime { raw, info, linked })
     }
 
-    /// Loads `wasm` into a new runtime without validating it (for targets without an
+    /// Loads `module` into a new runtime without validating it (for targets without an
     /// allocator, which `wasmparser` needs); the same as
-    /// [`with_config_trusted`](Self::with_config_trusted)`(wasm, ctx, Config::new(stack_bytes))`.
-    ///
-    /// # Safety
-    ///
-    /// As [`with_config_trusted`](Self::with_config_trusted).
+    /// [`with_config_trusted`](Self::with_config_trusted)`(module, ctx, Config::new(stack_bytes))`.
     ///
     /// # Errors
     ///
     /// [`LoadError::Wasm3`] when wasm3 refuses the module.
     #[cfg(not(feature = "validate"))]
-    pub unsafe fn new_trusted(
-        wasm: &'m [u8],
+    pub fn new_trusted(
+        module: TrustedModule<'m>,
         ctx: &'m mut C,
         stack_bytes: u32,
     ) -> Result<Self, LoadError> {
-        // SAFETY: the caller upholds the same preconditions.
-        unsafe { Self::with_config_trusted(wasm, ctx, Config::new(stack_bytes)) }
+        Self::with_config_trusted(module, ctx, Config::new(stack_bytes))
     }
 
-    /// Loads `wasm` into a new runtime set up as `config` says, without validating it (for
-    /// targets without an allocator, which `wasmparser` needs).
+    /// Loads `module` into a new runtime set up as `config` says, without validating it (for
+    /// targets without an allocator, which `wasmparser` needs): the embedder vouched for it
+    /// when it made the [`TrustedModule`].
     ///
-    /// # Safety
-    ///
-    /// 1. `wasm` passes [`validate`](crate::validate()) (checked elsewhere, e.g. when the
-    ///    firmware was built): wasm3 0.4.7 has undefined behaviour on some modules it rejects.
-    /// 2. Callers of [`call`](Self::call) name only exported functions and link every import
-    ///    first: without validation the runtime cannot check either.
+    /// Without validation the runtime does not know the exports: [`call`](Self::call) finds a
+    /// function by name as wasm3 does (an unexported function by its debug name too), and an
+    /// unlinked import makes the call fail when it is compiled.
     ///
     /// # Errors
     ///
     /// [`LoadError::Wasm3`] when wasm3 refuses the module.
     #[cfg(not(feature = "validate"))]
-    pub unsafe fn with_config_trusted(
-        wasm: &'m [u8],
+    pub fn with_config_trusted(
+        module: TrustedModule<'m>,
         ctx: &'m mut C,
         config: Config,
     ) -> Result<Self, LoadError> {
-        // SAFETY: precondition 1 is `load`'s preconditions 1 and 2 (a valid module imports no
-        // memory).
-        let raw = unsafe { RawRuntime::load(wasm, config.stack_bytes, config.memory_limit) }
+        let raw = RawRuntime::load(module, ctx, config.stack_bytes, config.memory_limit)
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
-        Ok(Runtime {
-            memory: raw.memory(),
-            raw,
-            ctx: NonNull::from(ctx),
-            _ctx: PhantomData,
-        })
+        Ok(Runtime { raw })
     }
 
     /// Links `f` if the module imports it; returns whether it did.
@@ -382,21 +365,23 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// [`LinkError`] when the import exists with another type.
     pub fn link(&mut self, f: &HostFunc<C>) -> Result<bool, LinkError> {
-        let (module, name, sig, raw) = f.parts();
-        let cookie = self.ctx.as_ptr().cast();
-        // SAFETY: `HostFunc<C>` guarantees (its constructor's precondition 1) that `raw` uses
-        // its cookie as `*mut C` and reads only the slots of `sig`; the cookie is our `*mut C`,
-        // borrowed uniquely for `'m`, which outlives the runtime.
-        match unsafe { self.raw.link(module, name, sig, raw, cookie) } {
+        let error = |reason: &'static str| LinkError {
+            import: Message::new(&[f.module().as_bytes(), b".", f.name().as_bytes()]),
+            reason,
+        };
+        let (mut module_buf, mut name_buf) = ([0u8; NAME_LEN + 1], [0u8; NAME_LEN + 1]);
+        let module = to_cstr(f.module().as_bytes(), &mut module_buf);
+        let name = to_cstr(f.name().as_bytes(), &mut name_buf);
+        let (Some(module), Some(name)) = (module, name) else {
+            return Err(error("name too long or contains a NUL byte"));
+        };
+        match self.raw.link(module, name, f.entry()) {
             Ok(()) => {
                 self.mark_linked(f.module(), f.name());
                 Ok(true)
             }
             Err(e) if e == c"function lookup failed" => Ok(false),
-            Err(e) => Err(LinkError {
-                import: Message::new(&[f.module().as_bytes(), b".", f.name().as_bytes()]),
-                reason: e.to_str().unwrap_or("?"),
-            }),
+            Err(e) => Err(error(e.to_str().unwrap_or("?"))),
         }
     }
 
@@ -456,8 +441,26 @@ impl<'m, C> Runtime<'m, C> {
         &self.info
     }
 
+    /// Runs the module's start function, if it has one that has not run yet; the first
+    /// [`call`](Self::call) does so too. Link the host functions first.
+    ///
+    /// A start function that traps or exits leaves the module unusable: later calls return
+    /// [`CallError::StartFailed`].
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::MemoryBorrowed`] while a view into [`memory`](Self::memory) is live;
+    /// [`CallError::Unlinked`] before running anything; [`CallError::Exit`] when the start
+    /// function exits; [`CallError::Trap`] when it traps; [`CallError::StartFailed`] when it
+    /// failed before.
+    pub fn start(&mut self) -> Result<(), CallError> {
+        self.check_linked()?;
+        self.raw.run_start().map_err(call_error)
+    }
+
     /// Calls the exported function `name` with `args` (each an `i32`/`i64` bit pattern, or a
-    /// float's bits), and returns its result if it has one.
+    /// float's bits), and returns its result if it has one. The start function runs first if
+    /// it has not yet ([`start`](Self::start)).
     ///
     /// Without the `validate` feature the runtime does not know the function's type: `call`
     /// then returns `Some(slot 0 of the value stack)` for every function, and for one without
@@ -467,13 +470,14 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// [`CallError::MemoryBorrowed`] while a view into [`memory`](Self::memory) is live;
     /// [`CallError::NotExported`] and [`CallError::Unlinked`] before running anything;
-    /// [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps.
+    /// [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps;
+    /// [`CallError::StartFailed`] after the start function failed.
     pub fn call(&mut self, name: &str, args: &[u64]) -> Result<Option<u64>, CallError> {
         let has_result = self.check_callable(name)?;
         let mut name_buf = [0u8; 64];
-        let c_name = to_cstr(name.as_bytes(), &mut name_buf)?;
-        let mut arg_bufs = [[0u8; 24]; crate::glue::MAX_SLOTS];
-        let mut c_args: [&CStr; crate::glue::MAX_SLOTS] = [c""; crate::glue::MAX_SLOTS];
+        let c_name = to_cstr(name.as_bytes(), &mut name_buf).ok_or(CallError::BadArgument)?;
+        let mut arg_bufs = [[0u8; 24]; MAX_SLOTS];
+        let mut c_args: [&CStr; MAX_SLOTS] = [c""; MAX_SLOTS];
         if args.len() > c_args.len() {
             return Err(CallError::BadArgument);
         }
@@ -481,20 +485,13 @@ impl<'m, C> Runtime<'m, C> {
             *c = decimal(*arg, buf);
         }
         let c_args = c_args.get(..args.len()).unwrap_or(&[]);
-        // Precondition 1: with validation, `name` is an exported function and every import is
-        // linked (checked above); without it, `new_trusted`'s caller promised both.
-        // Precondition 2: no view is live (checked above), and `&mut self` keeps the embedder
-        // off `self.memory` during the call.
-        // SAFETY: `call`'s preconditions 1 and 2 hold, as argued above.
-        match unsafe { self.raw.call(c_name, c_args) } {
-            Ok(slot) => Ok(has_result.then_some(slot)),
-            Err(RawCallError::Exit) => Err(CallError::Exit),
-            Err(RawCallError::Failed(m)) => Err(CallError::Trap(Message::from_cstr(m))),
-        }
+        let slot = self.raw.call(c_name, c_args).map_err(call_error)?;
+        Ok(has_result.then_some(slot))
     }
 
     /// Calls `_start` with `argv` as the arguments that wasm3's own WASI serves (`args_get`);
-    /// with [`link_wasm3_wasi`](Self::link_wasm3_wasi) only.
+    /// with [`link_wasm3_wasi`](Self::link_wasm3_wasi) only. A start function runs first, with
+    /// no arguments.
     ///
     /// # Errors
     ///
@@ -503,15 +500,11 @@ impl<'m, C> Runtime<'m, C> {
     #[cfg(feature = "wasm3-wasi")]
     pub fn call_start_wasm3_wasi(&mut self, argv: &[&CStr]) -> Result<(), CallError> {
         self.check_callable("_start")?;
-        if argv.len() > crate::glue::MAX_SLOTS {
+        if argv.len() > MAX_SLOTS {
             return Err(CallError::BadArgument);
         }
-        // SAFETY: as in `call`: checked export, linked imports and no live view just above.
-        match unsafe { self.raw.call(c"_start", argv) } {
-            Ok(_) => Ok(()),
-            Err(RawCallError::Exit) => Err(CallError::Exit),
-            Err(RawCallError::Failed(m)) => Err(CallError::Trap(Message::from_cstr(m))),
-        }
+        self.raw.call(c"_start", argv).map_err(call_error)?;
+        Ok(())
     }
 
     /// The status that wasm3's own WASI `proc_exit` received.
@@ -522,7 +515,7 @@ impl<'m, C> Runtime<'m, C> {
 
     /// Checks that `name` may be called now; returns whether it has a result.
     fn check_callable(&self, name: &str) -> Result<bool, CallError> {
-        if self.memory.borrows().has_outstanding_borrows() {
+        if self.memory().borrows().has_outstanding_borrows() {
             return Err(CallError::MemoryBorrowed);
         }
         #[cfg(feature = "validate")]
@@ -531,13 +524,7 @@ impl<'m, C> Runtime<'m, C> {
                 .info
                 .exported_function(name)
                 .ok_or(CallError::NotExported)?;
-            if let Some((module, import)) = self.unlinked_imports().next() {
-                return Err(CallError::Unlinked(Message::new(&[
-                    module.as_bytes(),
-                    b".",
-                    import.as_bytes(),
-                ])));
-            }
+            self.check_linked()?;
             Ok(export.results > 0)
         }
         #[cfg(not(feature = "validate"))]
@@ -545,6 +532,22 @@ impl<'m, C> Runtime<'m, C> {
             let _ = name;
             Ok(true)
         }
+    }
+
+    /// Checks that no view is live and (with validation) that every import is linked.
+    fn check_linked(&self) -> Result<(), CallError> {
+        if self.memory().borrows().has_outstanding_borrows() {
+            return Err(CallError::MemoryBorrowed);
+        }
+        #[cfg(feature = "validate")]
+        if let Some((module, import)) = self.unlinked_imports().next() {
+            return Err(CallError::Unlinked(Message::new(&[
+                module.as_bytes(),
+                b".",
+                import.as_bytes(),
+            ])));
+        }
+        Ok(())
     }
 
     /// Caps the guest memory at `pages` pages of 64 KiB: `memory.grow` beyond returns -1.
@@ -560,33 +563,40 @@ impl<'m, C> Runtime<'m, C> {
 
     /// The guest memory, for the embedder to read and write between calls.
     pub fn memory(&self) -> &Wasm3Memory {
-        &self.memory
+        self.raw.memory()
     }
 
     /// The host context.
     pub fn context(&mut self) -> &mut C {
-        // SAFETY: `ctx` came from a `&'m mut C` that the runtime holds for `'m`; host functions
-        // use it only during `call`, which needs `&mut self`, so this is the only live borrow.
-        unsafe { self.ctx.as_mut() }
+        self.raw.context()
+    }
+}
+
+/// The [`CallError`] for what ended a call.
+fn call_error(e: RawCallError) -> CallError {
+    match e {
+        RawCallError::Exit => CallError::Exit,
+        RawCallError::Failed(m) => CallError::Trap(Message::from_cstr(m)),
+        RawCallError::Borrowed => CallError::MemoryBorrowed,
+        RawCallError::StartFailed => CallError::StartFailed,
     }
 }
 
 impl<C> fmt::Debug for Runtime<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("memory", &self.memory)
+            .field("memory", self.memory())
             .finish_non_exhaustive()
     }
 }
 
-/// `bytes` with a NUL appended, in `buf`.
-fn to_cstr<'b>(bytes: &[u8], buf: &'b mut [u8]) -> Result<&'b CStr, CallError> {
-    let room = buf.get_mut(..bytes.len()).ok_or(CallError::BadArgument)?;
+/// `bytes` with a NUL appended, in `buf`; `None` when they do not fit or contain a NUL.
+fn to_cstr<'b>(bytes: &[u8], buf: &'b mut [u8]) -> Option<&'b CStr> {
+    let with_nul = buf.get_mut(..bytes.len().checked_add(1)?)?;
+    let (room, nul) = with_nul.split_at_mut(bytes.len());
     room.copy_from_slice(bytes);
-    let with_nul = buf
-        .get(..bytes.len().saturating_add(1))
-        .ok_or(CallError::BadArgument)?;
-    CStr::from_bytes_with_nul(with_nul).map_err(|_| CallError::BadArgument)
+    nul.fill(0);
+    CStr::from_bytes_with_nul(with_nul).ok()
 }
 
 /// `n` in decimal, NUL-terminated, in `buf` (24 bytes hold any `u64`).

@@ -285,3 +285,180 @@ fn check_lists_imports_and_exports() {
         "raw.wasm: ok for wasm3 0.4.7; imports: env.print env.sum_points env.shape_area env.upper; exports: _start\n"
     ));
 }
+
+/// A start function that traps (`unreachable`): `_start` would exit with 9.
+const START_TRAPS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (func $boom unreachable)
+  (start $boom)
+  (func (export "_start") (call $exit (i32.const 9))))"#;
+
+/// The issue's module: a trapping start function and an empty `_start`.
+const START_TRAPS_BARE: &str =
+    r#"(module (func $boom unreachable) (start $boom) (func (export "_start")))"#;
+
+/// A start function that calls the imported `proc_exit(7)`: `_start` would exit with 9.
+const START_EXITS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (func $init (call $exit (i32.const 7)))
+  (start $init)
+  (func (export "_start") (call $exit (i32.const 9))))"#;
+
+/// A start function that writes to stdout through the imported `fd_write`, then `_start`
+/// does: both lines, in order, exit 0.
+const START_WRITES: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "from start\n")
+  (data (i32.const 32) "from _start\n")
+  (func $say (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $init (call $say (i32.const 16) (i32.const 11)))
+  (start $init)
+  (func (export "_start") (call $say (i32.const 32) (i32.const 12))))"#;
+
+/// A start function whose data segment does not fit the memory: loading fails (wasm3's
+/// error path after the memory is allocated), exit 65.
+const DATA_PAST_MEMORY: &str = r#"(module
+  (memory 1)
+  (data (i32.const 65530) "past the end")
+  (func $init)
+  (start $init)
+  (func (export "_start")))"#;
+
+/// A module for the start-function tests and the CLI's error paths, and what it must give.
+struct Case {
+    name: &'static str,
+    wasm: Vec<u8>,
+    /// Arguments after the module.
+    args: Vec<&'static str>,
+    code: i32,
+    stdout: &'static str,
+    stderr: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    wat_text: &str,
+    args: &[&'static str],
+    code: i32,
+    stdout: &'static str,
+    stderr: &'static str,
+) -> Case {
+    Case {
+        name,
+        wasm: wat::parse_str(wat_text).unwrap(),
+        args: args.to_vec(),
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+fn start_and_error_cases() -> Vec<Case> {
+    const TRAP: &str = "trap: [trap] unreachable executed\n";
+    const BOTH: &str = "from start\nfrom _start\n";
+    const WASM3: &[&str] = &["--wasi", "wasm3"];
+    vec![
+        case("start-traps", START_TRAPS, &[], 70, "", TRAP),
+        case("start-traps-bare", START_TRAPS_BARE, &[], 70, "", TRAP),
+        case("start-traps-wasm3-wasi", START_TRAPS, WASM3, 70, "", TRAP),
+        case("start-exits", START_EXITS, &[], 7, "", ""),
+        case("start-exits-wasm3-wasi", START_EXITS, WASM3, 7, "", ""),
+        case("start-writes", START_WRITES, &[], 0, BOTH, ""),
+        case("start-writes-wasm3-wasi", START_WRITES, WASM3, 0, BOTH, ""),
+        case(
+            "data-past-memory",
+            DATA_PAST_MEMORY,
+            &[],
+            65,
+            "",
+            "wasm3: data segment overflowing linear memory\n",
+        ),
+        case(
+            "unlinked-import",
+            r#"(module (import "env" "nope" (func)) (func (export "_start")))"#,
+            &[],
+            65,
+            "",
+            "unsupported import env.nope\n",
+        ),
+        case(
+            "wrong-import-type",
+            r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i64)))
+                (func (export "_start")))"#,
+            &[],
+            65,
+            "",
+            "cannot link wasi_snapshot_preview1.proc_exit: function signature mismatch\n",
+        ),
+        case(
+            "trap-in-start-export",
+            r#"(module (func (export "_start") unreachable))"#,
+            &[],
+            70,
+            "",
+            TRAP,
+        ),
+    ]
+}
+
+#[test]
+fn start_function_runs_after_linking_and_ends_like_start() {
+    for c in start_and_error_cases() {
+        let path = temp_module(c.name, &c.wasm);
+        let mut args = vec!["run", path.as_str()];
+        args.extend(&c.args);
+        let out = cli(&args, b"");
+        let name = c.name;
+        assert_eq!(
+            out.status.code(),
+            Some(c.code),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), c.stdout, "{name}");
+        assert_eq!(text(&out.stderr), c.stderr, "{name}");
+    }
+}
+
+/// The same modules under valgrind: no invalid access, no leak (wasm3's and ours), on every
+/// load, link and call error path. `cargo test -p guestmem-wasm3 --test cli -- --ignored`.
+#[test]
+#[ignore = "needs valgrind (Debian `valgrind`); slow"]
+fn start_and_error_paths_are_clean_under_valgrind() {
+    let mut cases = start_and_error_cases();
+    cases.push(Case {
+        name: "hello",
+        wasm: std::fs::read(guest("hello")).unwrap(),
+        args: vec!["--env", "EXIT_CODE=3"],
+        code: 3,
+        stdout: "",
+        stderr: "",
+    });
+    for c in cases {
+        let path = temp_module(&format!("valgrind-{}", c.name), &c.wasm);
+        let out = Command::new("valgrind")
+            .args([
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible",
+                "-q",
+            ])
+            .arg(env!("CARGO_BIN_EXE_guestmem-wasm3"))
+            .args(["run", &path])
+            .args(&c.args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("valgrind runs");
+        let report = text(&out.stderr);
+        let name = c.name;
+        assert_eq!(out.status.code(), Some(c.code), "{name}: {report}");
+        assert!(
+            !report.contains("=="),
+            "{name}: valgrind reported\n{report}"
+        );
+    }
+}

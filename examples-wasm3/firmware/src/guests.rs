@@ -3,9 +3,10 @@
 
 use cortex_m_semihosting::{hprint, hprintln};
 use guestmem_wasm3::wasi::{self, WasiCtx};
-use guestmem_wasm3::{raw_host, CallError, Config, HostFunc, Runtime};
+use guestmem_wasm3::{raw_host, CallError, Config, HostFunc, Runtime, TrustedModule};
 
 use crate::board::Board;
+use crate::embedded;
 
 /// The host context of every guest.
 pub(crate) type Ctx = WasiCtx<Board>;
@@ -37,34 +38,26 @@ enum Kind {
 pub(crate) struct Guest {
     /// Its name on the command line.
     pub(crate) name: &'static str,
-    /// The module.
-    pub(crate) wasm: &'static [u8],
+    /// The module, validated before the image was built.
+    pub(crate) module: TrustedModule<'static>,
     kind: Kind,
 }
-
-// The modules as named statics, so that the image's symbol table shows their flash.
-static HELLO_WASM: [u8; include_bytes!("../guests/hello.wasm").len()] =
-    *include_bytes!("../guests/hello.wasm");
-static RAW_WASM: [u8; include_bytes!("../guests/raw.wasm").len()] =
-    *include_bytes!("../guests/raw.wasm");
-static HOSTILE_WASM: [u8; include_bytes!("../guests/hostile.wasm").len()] =
-    *include_bytes!("../guests/hostile.wasm");
 
 /// Every guest; the first is the default.
 pub(crate) static GUESTS: [Guest; 3] = [
     Guest {
         name: "hello",
-        wasm: &HELLO_WASM,
+        module: embedded::HELLO,
         kind: Kind::Wasi,
     },
     Guest {
         name: "raw",
-        wasm: &RAW_WASM,
+        module: embedded::RAW,
         kind: Kind::Raw,
     },
     Guest {
         name: "hostile",
-        wasm: &HOSTILE_WASM,
+        module: embedded::HOSTILE,
         kind: Kind::Hostile,
     },
 ];
@@ -82,12 +75,7 @@ pub(crate) type Status = u32;
 /// behaved, 1 when it did not (or could not be loaded).
 pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
     let config = Config::new(WASM_STACK).with_memory_limit(MEMORY_LIMIT);
-    // 1. `cargo xtask firmware` checks every embedded module with guestmem-wasm3's `validate`
-    // (`guestmem-wasm3 check`) before building the image. 2. `call` below only names
-    // functions each guest exports (`_start`, `run`, `attempt`, `describe`), after
-    // `link_functions` linked every import (each guest imports only from the tables linked).
-    // SAFETY: `with_config_trusted`'s preconditions 1 and 2, as argued above.
-    let loaded = unsafe { Runtime::with_config_trusted(guest.wasm, ctx, config) };
+    let loaded = Runtime::with_config_trusted(guest.module, ctx, config);
     let mut rt = match loaded {
         Ok(rt) => rt,
         Err(e) => {

@@ -41,6 +41,10 @@ same!(
     offset_of!(m3::M3Runtime, exit_code),
     OFFSETOF_M3RUNTIME_EXIT_CODE
 );
+same!(
+    offset_of!(m3::M3Runtime, modules),
+    OFFSETOF_M3RUNTIME_MODULES
+);
 same!(size_of::<m3::M3Memory>(), SIZEOF_M3MEMORY);
 same!(
     offset_of!(m3::M3Memory, numPages),
@@ -53,7 +57,24 @@ same!(
 same!(size_of::<m3::M3MemoryHeader>(), SIZEOF_M3MEMORYHEADER);
 same!(size_of::<m3::M3Compilation>(), SIZEOF_M3COMPILATION);
 same!(size_of::<m3::M3Module>(), SIZEOF_M3MODULE);
+same!(
+    offset_of!(m3::M3Module, numFunctions),
+    OFFSETOF_M3MODULE_NUMFUNCTIONS
+);
+same!(
+    offset_of!(m3::M3Module, startFunction),
+    OFFSETOF_M3MODULE_STARTFUNCTION
+);
 same!(size_of::<m3::M3Function>(), SIZEOF_M3FUNCTION);
+same!(
+    offset_of!(m3::M3Function, module),
+    OFFSETOF_M3FUNCTION_MODULE
+);
+same!(offset_of!(m3::M3Function, name), OFFSETOF_M3FUNCTION_NAME);
+same!(
+    offset_of!(m3::M3Function, compiled),
+    OFFSETOF_M3FUNCTION_COMPILED
+);
 same!(size_of::<m3::M3Environment>(), SIZEOF_M3ENVIRONMENT);
 same!(size_of::<m3::m3slot_t>(), SIZEOF_M3SLOT_T);
 
@@ -61,7 +82,7 @@ same!(size_of::<m3::m3slot_t>(), SIZEOF_M3SLOT_T);
 pub(crate) const FIXED_HEAP: usize = c::D_M3FIXEDHEAP;
 
 /// The number of checked layout values, for the boot banner.
-pub(crate) const CHECKED: usize = 15;
+pub(crate) const CHECKED: usize = 21;
 
 /// wasm3's compile-time limits, for the boot banner: `(max function stack height, max
 /// function slots, code page size)`.
