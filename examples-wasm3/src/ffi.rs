@@ -19,7 +19,7 @@
 //! - `m3_GetMemory` dereferences the runtime's memory header, which exists only once a module
 //!   that does not import its memory has been loaded; it returns null for a memory of size 0;
 //! - the memory is one `realloc`ed block that moves when the guest grows it, so its address is
-//!   asked again on every access ([`Wasm3Memory::base`]);
+//!   asked again for every host call (one [`GuestFrame`] per call, over [`Wasm3Memory::base`]);
 //! - a raw host function receives one `u64` slot per argument from `sp[0]` and writes its
 //!   result into `sp[0]`; returning non-null makes the call trap with that message. wasm3 links
 //!   a function only if its signature string (parsed by `SignatureToFuncType`) equals the
@@ -33,7 +33,7 @@ use core::marker::PhantomData;
 use core::num::NonZeroU32;
 use core::ptr::{self, NonNull};
 
-use guestmem::{BorrowTable, GuestMemory};
+use guestmem::{GuestFrame, GuestMemory};
 use wasm3_sys as m3;
 
 use crate::abi::{Sig, Trap, MAX_SLOTS};
@@ -138,8 +138,6 @@ pub(crate) enum RawCallError {
     Exit,
     /// Any other trap or failure, with wasm3's message.
     Failed(&'static CStr),
-    /// A view into the guest memory is live.
-    Borrowed,
     /// The start function failed in an earlier call: the module is not usable.
     StartFailed,
 }
@@ -331,16 +329,13 @@ impl<'m, C> RawRuntime<'m, C> {
     ///
     /// [`RawCallError::Exit`] or [`RawCallError::Failed`] when the start function exits or
     /// traps (or calls an import that is not linked); [`RawCallError::StartFailed`] after
-    /// that; [`RawCallError::Borrowed`] while a view into the memory is live.
+    /// that.
     pub(crate) fn run_start(&mut self) -> Result<(), RawCallError> {
         let index = match self.start {
             Start::Done => return Ok(()),
             Start::Failed => return Err(RawCallError::StartFailed),
             Start::Pending(index) => index,
         };
-        if self.memory.borrows().has_outstanding_borrows() {
-            return Err(RawCallError::Borrowed);
-        }
         // Failed until it returns: a start function that fails is not run again.
         self.start = Start::Failed;
         // SAFETY: the module is live; `Module_GetFunction` checks the index against the
@@ -414,13 +409,9 @@ impl<'m, C> RawRuntime<'m, C> {
     ///
     /// # Errors
     ///
-    /// [`RawCallError::Borrowed`] while a view into the memory is live; as
-    /// [`run_start`](Self::run_start); [`RawCallError::Exit`] when the guest exits, else
+    /// As [`run_start`](Self::run_start); [`RawCallError::Exit`] when the guest exits, else
     /// wasm3's message (e.g. `function lookup failed`, an argument count mismatch, a trap).
     pub(crate) fn call(&mut self, name: &CStr, args: &[&CStr]) -> Result<u64, RawCallError> {
-        if self.memory.borrows().has_outstanding_borrows() {
-            return Err(RawCallError::Borrowed);
-        }
         self.run_start()?;
         let function = self.function(name).map_err(RawCallError::Failed)?;
         let mut argv: [*const c_char; MAX_SLOTS] = [ptr::null(); MAX_SLOTS];
@@ -431,9 +422,9 @@ impl<'m, C> RawRuntime<'m, C> {
         // `function` is a live, compiled function of this runtime (`function` above); `argv`
         // holds `argc` valid NUL-terminated strings (wasm3 parses, never keeps them past the
         // call, and checks their count against the function's). Nothing else touches the
-        // memory while the guest runs: no view is live (checked above), `&mut self` keeps the
-        // embedder's `Wasm3Memory` unused, and host functions reach it only through the one
-        // their trampoline makes for their call.
+        // memory while the guest runs: `&mut self` keeps the embedder's `Wasm3Memory` (and so
+        // every frame and view over it) unused, and host functions reach it only through the
+        // one their trampoline makes for their call.
         // SAFETY: a live compiled function, valid arguments, and an unshared memory, as argued.
         let result = unsafe { m3::m3_CallWithArgs(function.as_ptr(), argc, argv.as_ptr()) };
         finished(result)?;
@@ -487,9 +478,9 @@ impl<'m, C> RawRuntime<'m, C> {
         memory.maxPages = memory.maxPages.min(pages);
     }
 
-    /// The guest memory of this runtime, with its own table of views.
-    pub(crate) fn memory(&self) -> &Wasm3Memory {
-        &self.memory
+    /// The guest memory of this runtime, for a frame of the embedder's.
+    pub(crate) fn memory(&mut self) -> &mut Wasm3Memory {
+        &mut self.memory
     }
 
     /// The host context.
@@ -529,22 +520,13 @@ impl<C> Drop for RawRuntime<'_, C> {
 /// for a runtime with a loaded module that does not import its memory.
 pub struct Wasm3Memory {
     rt: NonNull<m3::M3Runtime>,
-    borrows: BorrowTable,
 }
 
 impl Wasm3Memory {
     /// The memory of `rt`, which must satisfy `RawRuntime`'s invariant for as long as the new
     /// value lives (`RawRuntime::load` and `trampoline` are the only callers).
     fn new(rt: NonNull<m3::M3Runtime>) -> Self {
-        Wasm3Memory {
-            rt,
-            borrows: BorrowTable::new(),
-        }
-    }
-
-    /// The current size of the memory in bytes.
-    pub fn size(&self) -> u32 {
-        self.base().1
+        Wasm3Memory { rt }
     }
 }
 
@@ -552,18 +534,14 @@ impl Wasm3Memory {
 // 1. `m3_GetMemory` returns the data of wasm3's one `realloc`ed memory block and its length
 //    (`mallocated->length`), or null with length 0; a block below 4 GiB (wasm32) fits isize.
 // 2. wasm3 moves or resizes the block only while the guest runs (`memory.grow`) or when the
-//    runtime is freed. A host function's memory lives only during its call, and host functions
-//    cannot re-enter the guest (they never get the runtime). The embedder's memory is borrowed
-//    from the `RawRuntime`, whose `call` and `run_start` need `&mut self` and also refuse while
-//    this table is not empty; the runtime cannot be dropped while borrowed.
-// 3. A zero length comes with a null pointer, which callers never dereference.
-// 4. The guest does not run during a host call or while the embedder holds the runtime's
-//    memory (`call` needs `&mut`); `Wasm3Memory` is neither `Send` nor `Sync` (raw pointer), and
-//    the crate hands out no other reference to the bytes.
-// 5. `borrows` is a private field, the same for the life of the value.
-// 6. `base_and_borrows` is the provided one.
+//    runtime is freed, and no Rust reference to it exists but through this value. A host
+//    call's `Wasm3Memory` lives only during its call, and host functions cannot re-enter the
+//    guest (they never get the runtime). The embedder's is borrowed mutably from the
+//    `RawRuntime` (`memory`), whose `call`, `run_start` and drop also need `&mut self`: none
+//    can happen while the borrow `base` was called through lasts.
+// 3. A zero length comes with a null pointer, which is never dereferenced.
 unsafe impl GuestMemory for Wasm3Memory {
-    fn base(&self) -> (*mut u8, u32) {
+    fn base(&mut self) -> (*mut u8, u32) {
         let mut len: u32 = 0;
         // SAFETY: `rt` is a live runtime with a loaded module that does not import its memory
         // (invariant of `RawRuntime`, which every `Wasm3Memory` comes from), so its memory
@@ -575,18 +553,11 @@ unsafe impl GuestMemory for Wasm3Memory {
             (data, len)
         }
     }
-
-    fn borrows(&self) -> &BorrowTable {
-        &self.borrows
-    }
 }
 
 impl core::fmt::Debug for Wasm3Memory {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Wasm3Memory")
-            .field("size", &self.size())
-            .field("borrows", &self.borrows)
-            .finish()
+        f.debug_struct("Wasm3Memory").finish_non_exhaustive()
     }
 }
 
@@ -609,7 +580,7 @@ pub trait HostBody<C> {
     /// # Errors
     ///
     /// The trap that ends the guest's call.
-    fn call(ctx: &mut C, mem: &Wasm3Memory, args: &[u64]) -> Result<Option<u64>, Trap>;
+    fn call(ctx: &mut C, mem: &GuestFrame<'_>, args: &[u64]) -> Result<Option<u64>, Trap>;
 }
 
 /// The `extern "C"` entry point of a [`HostBody`] and the signature it reads its slots by:
@@ -645,9 +616,9 @@ impl<C> Clone for HostEntry<C> {
 
 impl<C> Copy for HostEntry<C> {}
 
-/// What wasm3 calls for a host function `B`: reads the argument slots, lends the context and
-/// a [`Wasm3Memory`] to `B::call`, writes its result to `sp[0]`, and turns a [`Trap`] into
-/// wasm3's trap pointer.
+/// What wasm3 calls for a host function `B`: reads the argument slots, lends the context and a
+/// [`GuestFrame`] over the runtime's memory (its base and length asked once, for this call) to
+/// `B::call`, writes its result to `sp[0]`, and turns a [`Trap`] into wasm3's trap pointer.
 ///
 /// # Safety
 ///
@@ -690,8 +661,9 @@ unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
     // this call (the guest is paused in it, and host functions cannot re-enter it).
     let ctx = unsafe { ctx.as_mut() };
     // Precondition 1: `rt` satisfies the invariant that `Wasm3Memory::new` needs.
-    let mem = Wasm3Memory::new(rt);
-    match run_body(|| B::call(ctx, &mem, args)) {
+    let mut mem = Wasm3Memory::new(rt);
+    let frame = GuestFrame::new(&mut mem);
+    match run_body(|| B::call(ctx, &frame, args)) {
         Ok(Some(value)) if B::SIG.has_result() => {
             // SAFETY: precondition 2: slot 0 exists and is writable; `B::call`, the only user
             // of the argument slice, has returned.
@@ -768,7 +740,7 @@ mod tests {
     struct Nothing;
     impl HostBody<()> for Nothing {
         const SIG: Sig = Sig::new(b'v');
-        fn call(_: &mut (), _: &Wasm3Memory, _: &[u64]) -> Result<Option<u64>, Trap> {
+        fn call(_: &mut (), _: &GuestFrame<'_>, _: &[u64]) -> Result<Option<u64>, Trap> {
             Ok(None)
         }
     }

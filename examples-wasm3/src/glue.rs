@@ -4,7 +4,7 @@
 
 use core::ffi::CStr;
 
-use guestmem::{GuestMemory, GuestPtr};
+use guestmem::{GuestFrame, GuestPtr};
 
 pub use crate::abi::{Sig, Trap, MAX_SLOTS};
 /// What [`host_fn!`](crate::host_fn) implements. Not public API.
@@ -20,7 +20,7 @@ pub trait WasmArg<'a>: Sized {
     /// The wasm3 signature letters of the slots, e.g. `b"i"`, `b"**"`.
     const SIG: &'static [u8];
     /// Builds the value from exactly `SIG.len()` slots.
-    fn from_slots(mem: &'a dyn GuestMemory, slots: &[u64]) -> Self;
+    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self;
 }
 
 /// The low 32 bits of a slot (wasm3 keeps an `i32` there).
@@ -39,63 +39,63 @@ fn second(slots: &[u64]) -> u64 {
 
 impl WasmArg<'_> for u32 {
     const SIG: &'static [u8] = b"i";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         low32(first(slots))
     }
 }
 
 impl WasmArg<'_> for i32 {
     const SIG: &'static [u8] = b"i";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         i32::from_le_bytes(low32(first(slots)).to_le_bytes())
     }
 }
 
 impl WasmArg<'_> for u64 {
     const SIG: &'static [u8] = b"I";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         first(slots)
     }
 }
 
 impl WasmArg<'_> for i64 {
     const SIG: &'static [u8] = b"I";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         i64::from_le_bytes(first(slots).to_le_bytes())
     }
 }
 
 impl WasmArg<'_> for f32 {
     const SIG: &'static [u8] = b"f";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         f32::from_bits(low32(first(slots)))
     }
 }
 
 impl WasmArg<'_> for f64 {
     const SIG: &'static [u8] = b"F";
-    fn from_slots(_: &dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
         f64::from_bits(first(slots))
     }
 }
 
 impl<'a, T> WasmArg<'a> for GuestPtr<'a, T> {
     const SIG: &'static [u8] = b"*";
-    fn from_slots(mem: &'a dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
         GuestPtr::new(mem, low32(first(slots)))
     }
 }
 
 impl<'a, T> WasmArg<'a> for GuestPtr<'a, [T]> {
     const SIG: &'static [u8] = b"*i";
-    fn from_slots(mem: &'a dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
         GuestPtr::new(mem, (low32(first(slots)), low32(second(slots))))
     }
 }
 
 impl<'a> WasmArg<'a> for GuestPtr<'a, str> {
     const SIG: &'static [u8] = b"*i";
-    fn from_slots(mem: &'a dyn GuestMemory, slots: &[u64]) -> Self {
+    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
         GuestPtr::new(mem, (low32(first(slots)), low32(second(slots))))
     }
 }
@@ -230,8 +230,8 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 ///
 /// `Context` is the context type of the [`Runtime`](crate::Runtime); inside a generic function,
 /// name its type parameter and repeat its bounds, at least one (`<C: HasWasi>`).
-/// The function is called as `function(ctx: &mut C, mem: &Wasm3Memory, arg1, arg2, ...)`
-/// (`mem` may also be taken as `&dyn GuestMemory`); each argument type implements [`WasmArg`]
+/// The function is called as `function(ctx: &mut C, mem: &GuestFrame<'_>, arg1, arg2, ...)`
+/// — `mem` is the guest memory for this call, its base and length read once; each argument type implements [`WasmArg`]
 /// (`u32 i32 u64 i64 f32 f64`, `GuestPtr<T>`, and `GuestPtr<[T]>`/`GuestPtr<str>`, which take
 /// two slots), and `Ret` implements [`WasmRet`] (`()`, a number, WASI's `Errno`, or
 /// `Result<_, Trap>`). The wasm3 signature is derived from the types at compile time. The
@@ -245,13 +245,13 @@ impl<C> core::fmt::Debug for HostFunc<C> {
 /// # Examples
 ///
 /// ```
-/// use guestmem::GuestPtr;
-/// use guestmem_wasm3::{host_fn, HostFunc, Trap, Wasm3Memory};
+/// use guestmem::{GuestFrame, GuestPtr};
+/// use guestmem_wasm3::{host_fn, HostFunc, Trap};
 ///
 /// struct Counter { calls: u32 }
 ///
 /// /// Adds the guest's `u32` at `p` to the count, and returns the new count.
-/// fn add(ctx: &mut Counter, _mem: &Wasm3Memory, p: GuestPtr<'_, u32>) -> Result<u32, Trap> {
+/// fn add(ctx: &mut Counter, _mem: &GuestFrame<'_>, p: GuestPtr<'_, u32>) -> Result<u32, Trap> {
 ///     ctx.calls = ctx.calls.wrapping_add(p.read()?);
 ///     Ok(ctx.calls)
 /// }
@@ -280,7 +280,7 @@ macro_rules! host_fn {
             const SIG: $crate::glue::Sig = $crate::host_fn!(@sig ($($arg),*) -> $ret);
             fn call(
                 _: &mut $ctx,
-                _: &$crate::Wasm3Memory,
+                _: &$crate::__GuestFrame<'_>,
                 _: &[u64],
             ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
                 let r: $ret = $value;
@@ -297,7 +297,7 @@ macro_rules! host_fn {
             #[allow(unused_mut, unused_variables, unused_assignments)]
             fn call(
                 ctx: &mut $ctx,
-                mem: &$crate::Wasm3Memory,
+                mem: &$crate::__GuestFrame<'_>,
                 slots: &[u64],
             ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
                 let mut rest = slots;
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn slot_decoding_keeps_bits() {
         let mut b = [0u8; 4];
-        let mem = guestmem::SliceMemory::new(&mut b);
+        let mem = guestmem::GuestFrame::new(&mut b);
         assert_eq!(i32::from_slots(&mem, &[0xFFFF_FFFF_FFFF_FFFE]), -2);
         assert_eq!(u32::from_slots(&mem, &[0x1_0000_0007]), 7);
         assert_eq!(i64::from_slots(&mem, &[u64::MAX]), -1);

@@ -42,6 +42,9 @@ pub mod wasi;
 pub use ffi::TrustedModule;
 pub use ffi::Wasm3Memory;
 pub use glue::{HostFunc, Trap};
+/// What [`host_fn!`] expands to. Not public API.
+#[doc(hidden)]
+pub use guestmem::GuestFrame as __GuestFrame;
 pub use runtime::{CallError, Config, LinkError, LoadError, Message, Runtime};
 #[cfg(feature = "validate")]
 pub use validate::validate;

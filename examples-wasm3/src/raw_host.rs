@@ -2,12 +2,12 @@
 //! structs and out-pointers, all declared with the core's macros and read through
 //! [`GuestPtr`]. Each returns 0 or a negated WASI errno, so the guest sees what went wrong.
 //!
-//! The functions are public and take any [`GuestMemory`], so tests and fuzzers call them
-//! without wasm3 (e.g. over a [`SliceMemory`](guestmem::SliceMemory), with a
+//! The functions are public and take a [`GuestFrame`] over any guest memory, so tests and
+//! fuzzers call them without wasm3 (e.g. over a byte array, with a
 //! [`WasiCtx`](crate::wasi::WasiCtx) of a [`TestHost`](crate::wasi::TestHost)); [`functions`]
 //! links them.
 
-use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr};
+use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestFrame, GuestPtr};
 
 use crate::wasi::{check_out, Errno, HasWasi, Stdio, WasiHost};
 use crate::{host_fn, HostFunc};
@@ -77,7 +77,7 @@ fn err(e: GuestError) -> Errno {
 /// `print(ptr, len)`: writes the UTF-8 string and a newline to stdout.
 pub fn print<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     text: GuestPtr<'a, str>,
 ) -> i32 {
     status((|| {
@@ -92,7 +92,7 @@ pub fn print<'a, C: HasWasi>(
 /// `sum_points(points, n, out)`: the sum of an array of points, into `*out`.
 pub fn sum_points<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     points: GuestPtr<'a, [Point]>,
     out: GuestPtr<'a, Point>,
 ) -> i32 {
@@ -111,7 +111,7 @@ pub fn sum_points<'a, C: HasWasi>(
 /// flag bit.
 pub fn shape_area<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     shape: GuestPtr<'a, Shape>,
     out: GuestPtr<'a, u64>,
 ) -> i32 {
@@ -135,7 +135,7 @@ pub fn shape_area<'a, C: HasWasi>(
 /// checked before anything is written, whether `out` is large enough or not.
 pub fn upper<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     text: GuestPtr<'a, str>,
     out: GuestPtr<'a, [u8]>,
     out_len: GuestPtr<'a, u32>,

@@ -5,11 +5,11 @@ use core::ffi::CStr;
 use core::fmt;
 use core::num::NonZeroU32;
 
-use guestmem::GuestMemory;
+use guestmem::GuestFrame;
 
 use crate::abi::MAX_SLOTS;
 use crate::ffi::{RawCallError, RawRuntime, TrustedModule};
-use crate::{HostFunc, Wasm3Memory};
+use crate::HostFunc;
 
 #[cfg(feature = "validate")]
 use crate::validate::{ModuleInfo, ValidationError};
@@ -143,8 +143,6 @@ pub enum CallError {
     Exit,
     /// The guest trapped, or wasm3 failed; wasm3's message, e.g. `[trap] unreachable executed`.
     Trap(Message),
-    /// A view into guest memory is still live: the guest could move the memory under it.
-    MemoryBorrowed,
     /// The name is not an exported function of the module.
     NotExported,
     /// An import of the module is not linked (named).
@@ -161,7 +159,6 @@ impl fmt::Display for CallError {
         match self {
             CallError::Exit => f.write_str("the guest exited"),
             CallError::Trap(m) => write!(f, "{m}"),
-            CallError::MemoryBorrowed => f.write_str("a view into guest memory is still live"),
             CallError::NotExported => f.write_str("no exported function of that name"),
             CallError::Unlinked(m) => write!(f, "import {m} is not linked"),
             CallError::BadArgument => f.write_str("bad function name or argument"),
@@ -306,8 +303,10 @@ impl<'m, C> Runtime<'m, C> {
     /// let mut ctx = ();
     /// let config = Config::new(64 * 1024).with_memory_limit(4096);
     /// let mut rt = Runtime::with_config(&wasm, &mut ctx, config)?;
-    /// assert_eq!(rt.memory().size(), 4096);
-    /// assert!(GuestPtr::<u32>::new(rt.memory(), 4096).read().is_err());
+    /// let mem = rt.memory();
+    /// assert_eq!(mem.len(), 4096);
+    /// assert!(GuestPtr::<u32>::new(&mem, 4096).read().is_err());
+    /// drop(mem); // the guest cannot run while a frame of its memory lives
     /// // memory.grow fails: -1.
     /// assert_eq!(rt.call("grow", &[])?, Some(u64::from(u32::MAX)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -449,7 +448,6 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// # Errors
     ///
-    /// [`CallError::MemoryBorrowed`] while a view into [`memory`](Self::memory) is live;
     /// [`CallError::Unlinked`] before running anything; [`CallError::Exit`] when the start
     /// function exits; [`CallError::Trap`] when it traps; [`CallError::StartFailed`] when it
     /// failed before.
@@ -468,7 +466,6 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// # Errors
     ///
-    /// [`CallError::MemoryBorrowed`] while a view into [`memory`](Self::memory) is live;
     /// [`CallError::NotExported`] and [`CallError::Unlinked`] before running anything;
     /// [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps;
     /// [`CallError::StartFailed`] after the start function failed.
@@ -515,9 +512,6 @@ impl<'m, C> Runtime<'m, C> {
 
     /// Checks that `name` may be called now; returns whether it has a result.
     fn check_callable(&self, name: &str) -> Result<bool, CallError> {
-        if self.memory().borrows().has_outstanding_borrows() {
-            return Err(CallError::MemoryBorrowed);
-        }
         #[cfg(feature = "validate")]
         {
             let export = self
@@ -534,11 +528,8 @@ impl<'m, C> Runtime<'m, C> {
         }
     }
 
-    /// Checks that no view is live and (with validation) that every import is linked.
+    /// Checks (with validation) that every import is linked.
     fn check_linked(&self) -> Result<(), CallError> {
-        if self.memory().borrows().has_outstanding_borrows() {
-            return Err(CallError::MemoryBorrowed);
-        }
         #[cfg(feature = "validate")]
         if let Some((module, import)) = self.unlinked_imports().next() {
             return Err(CallError::Unlinked(Message::new(&[
@@ -561,9 +552,23 @@ impl<'m, C> Runtime<'m, C> {
             .map_err(|m| CallError::Trap(Message::from_cstr(m)))
     }
 
-    /// The guest memory, for the embedder to read and write between calls.
-    pub fn memory(&self) -> &Wasm3Memory {
-        self.raw.memory()
+    /// The guest memory, for the embedder to read and write between calls: a frame that
+    /// borrows the runtime mutably, so the guest cannot run (and move the memory) while it,
+    /// or any pointer or view of it, lives:
+    ///
+    /// ```compile_fail
+    /// use guestmem::GuestPtr;
+    /// use guestmem_wasm3::Runtime;
+    ///
+    /// fn grow_under_a_view(rt: &mut Runtime<'_, ()>) {
+    ///     let mem = rt.memory();
+    ///     let view = GuestPtr::<[u8]>::new(&mem, (0, 4)).as_slice().unwrap();
+    ///     let _ = rt.call("grow", &[]); // the guest could move the memory under `view`
+    ///     assert_eq!(view.len(), 4);
+    /// }
+    /// ```
+    pub fn memory(&mut self) -> GuestFrame<'_> {
+        GuestFrame::new(self.raw.memory())
     }
 
     /// The host context.
@@ -577,16 +582,13 @@ fn call_error(e: RawCallError) -> CallError {
     match e {
         RawCallError::Exit => CallError::Exit,
         RawCallError::Failed(m) => CallError::Trap(Message::from_cstr(m)),
-        RawCallError::Borrowed => CallError::MemoryBorrowed,
         RawCallError::StartFailed => CallError::StartFailed,
     }
 }
 
 impl<C> fmt::Debug for Runtime<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime")
-            .field("memory", self.memory())
-            .finish_non_exhaustive()
+        f.debug_struct("Runtime").finish_non_exhaustive()
     }
 }
 

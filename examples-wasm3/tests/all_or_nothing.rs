@@ -3,7 +3,7 @@
 //! with an errno leaves guest memory byte for byte as it was and the host untouched (no
 //! output, no stdin consumed, no clock read, no random bytes drawn).
 //!
-//! Each function is called without wasm3, over a `SliceMemory` filled with a known pattern and
+//! Each function is called without wasm3, over a `GuestFrame` filled with a known pattern and
 //! a valid layout of its arguments: first with valid arguments (it succeeds and has its
 //! effect, so the layout is right), then with exactly one region made bad — out of bounds,
 //! crossing the end, wrapping past 4 GiB, misaligned, invalid, or overlapping another —
@@ -17,7 +17,7 @@
     clippy::arithmetic_side_effects
 )]
 
-use guestmem::{GuestMemory, GuestPtr, SliceMemory};
+use guestmem::{GuestFrame, GuestPtr};
 use guestmem_wasm3::raw_host;
 use guestmem_wasm3::wasi::{calls, ClockId, Errno, HostCall, Stdio, TestHost, WasiCtx};
 use guestmem_wasm3::Trap;
@@ -54,7 +54,7 @@ fn neg(e: Errno) -> Out {
 }
 
 /// Calls host function `name` with the guest's argument slots `a`, as the glue would.
-fn call(name: &str, ctx: &mut Ctx, mem: &dyn GuestMemory, a: &[u32]) -> Out {
+fn call(name: &str, ctx: &mut Ctx, mem: &GuestFrame<'_>, a: &[u32]) -> Out {
     let p = |i: usize| a[i];
     let wide = |i: usize| u64::from(a[i]);
     let e = Out::Errno;
@@ -224,7 +224,7 @@ impl Fixture {
         let before = bytes.clone();
         let mut ctx = WasiCtx::new(TestHost::new(ARGS, ENV, STDIN));
         let got = {
-            let mem = SliceMemory::new(&mut bytes);
+            let mem = GuestFrame::from_slice(&mut bytes);
             call(self.name, &mut ctx, &mem, args)
         };
         Run {

@@ -1,4 +1,4 @@
-//! The library API on small modules: `Wasm3Memory`, the `host_fn!` glue, the runtime's checks
+//! The library API on small modules: the runtime's memory frame, the `host_fn!` glue, the runtime's checks
 //! and pre-validation.
 #![allow(
     clippy::unwrap_used,
@@ -9,9 +9,9 @@
     clippy::arithmetic_side_effects
 )]
 
-use guestmem::{GuestError, GuestMemory, GuestPtr, Region};
+use guestmem::{GuestError, GuestFrame, GuestPtr, Region};
 use guestmem_wasm3::wasi::{self, Errno, HasWasi, Stdio, WasiCtx, WasiHost};
-use guestmem_wasm3::{host_fn, CallError, Config, HostFunc, Runtime, Trap, Wasm3Memory};
+use guestmem_wasm3::{host_fn, CallError, Config, HostFunc, Runtime, Trap};
 
 const STACK: u32 = 64 * 1024;
 
@@ -24,10 +24,10 @@ fn memoryless_module_has_null_base_and_size_zero() {
     let bytes = wasm(r#"(module (func (export "f") (result i32) i32.const 7))"#);
     let mut ctx = ();
     let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
-    assert_eq!(rt.memory().base(), (std::ptr::null_mut(), 0));
-    assert_eq!(rt.memory().size(), 0);
+    assert!(rt.memory().is_empty());
+    assert_eq!(rt.memory().len(), 0);
     assert_eq!(
-        GuestPtr::<u8>::new(rt.memory(), 0).read(),
+        GuestPtr::<u8>::new(&rt.memory(), 0).read(),
         Err(GuestError::PtrOutOfBounds(Region::new(0, 1)))
     );
     assert_eq!(rt.call("f", &[]), Ok(Some(7)));
@@ -45,20 +45,23 @@ fn growth_between_calls_is_seen_through_base() {
     let bytes = wasm(GROW);
     let mut ctx = ();
     let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
-    assert_eq!(rt.memory().size(), 65536);
+    assert_eq!(rt.memory().len(), 65536);
     let far = 65536 + 100;
-    assert!(GuestPtr::<u32>::new(rt.memory(), far).read().is_err());
+    assert!(GuestPtr::<u32>::new(&rt.memory(), far).read().is_err());
     // The embedder writes, the guest reads: the same bytes.
-    GuestPtr::<u32>::new(rt.memory(), 8)
+    GuestPtr::<u32>::new(&rt.memory(), 8)
         .write(0xdead_beef)
         .unwrap();
     assert_eq!(rt.call("load", &[8]), Ok(Some(0xdead_beef)));
     // The guest grows (wasm3 reallocs, the block may move): base() sees the new size.
     assert_eq!(rt.call("grow", &[3]), Ok(Some(1)));
-    assert_eq!(rt.memory().size(), 4 * 65536);
+    assert_eq!(rt.memory().len(), 4 * 65536);
     rt.call("store", &[far.into(), 42]).unwrap();
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), far).read(), Ok(42));
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 8).read(), Ok(0xdead_beef));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), far).read(), Ok(42));
+    assert_eq!(
+        GuestPtr::<u32>::new(&rt.memory(), 8).read(),
+        Ok(0xdead_beef)
+    );
     // The declared maximum (8) and a tighter host limit both make memory.grow fail.
     rt.limit_memory_pages(5).unwrap();
     assert_eq!(rt.call("grow", &[2]), Ok(Some(u64::from(u32::MAX))));
@@ -73,10 +76,10 @@ fn memory_limit_below_one_page_clamps_and_refuses_growth() {
     let config = Config::new(STACK).with_memory_limit(4096);
     let mut rt = Runtime::with_config(&bytes, &mut ctx, config).unwrap();
     // wasm3 allocated 4 KiB, not the declared page.
-    assert_eq!(rt.memory().size(), 4096);
+    assert_eq!(rt.memory().len(), 4096);
     // The guest stores below the limit; the host reads it back.
     assert_eq!(rt.call("store", &[4092, 7]), Ok(None));
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 4092).read(), Ok(7));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 4092).read(), Ok(7));
     assert_eq!(rt.call("load", &[4092]), Ok(Some(7)));
     // Above the limit (still inside the page the guest believes it has): a trap, for the
     // guest's own accesses, and an error for the host's.
@@ -93,13 +96,13 @@ fn memory_limit_below_one_page_clamps_and_refuses_growth() {
         "[trap] out of bounds memory access"
     ));
     assert_eq!(
-        GuestPtr::<u32>::new(rt.memory(), 4096).write(1),
+        GuestPtr::<u32>::new(&rt.memory(), 4096).write(1),
         Err(GuestError::PtrOutOfBounds(Region::new(4096, 4)))
     );
     // memory.grow fails (-1) and the memory stays as it was.
     assert_eq!(rt.call("grow", &[1]), Ok(Some(u64::from(u32::MAX))));
     assert_eq!(rt.call("grow", &[0]), Ok(Some(1)));
-    assert_eq!(rt.memory().size(), 4096);
+    assert_eq!(rt.memory().len(), 4096);
     assert_eq!(rt.call("load", &[4092]), Ok(Some(7)));
 }
 
@@ -109,15 +112,15 @@ fn memory_limit_of_whole_pages_allows_growth_up_to_it() {
     let mut ctx = ();
     let config = Config::new(STACK).with_memory_limit(3 * 65536 + 100);
     let mut rt = Runtime::with_config(&bytes, &mut ctx, config).unwrap();
-    assert_eq!(rt.memory().size(), 65536);
+    assert_eq!(rt.memory().len(), 65536);
     assert_eq!(rt.call("grow", &[3]), Ok(Some(u64::from(u32::MAX))));
     assert_eq!(rt.call("grow", &[2]), Ok(Some(1)));
-    assert_eq!(rt.memory().size(), 3 * 65536);
+    assert_eq!(rt.memory().len(), 3 * 65536);
     assert_eq!(rt.call("grow", &[1]), Ok(Some(u64::from(u32::MAX))));
     // 0 is no limit, as in wasm3.
     let mut ctx = ();
     let rt = Runtime::with_config(&bytes, &mut ctx, Config::new(STACK).with_memory_limit(0));
-    assert_eq!(rt.unwrap().memory().size(), 65536);
+    assert_eq!(rt.unwrap().memory().len(), 65536);
 }
 
 #[test]
@@ -173,7 +176,7 @@ impl HasWasi for Ctx {
 
 fn add_to<'a>(
     ctx: &mut Ctx,
-    _mem: &'a Wasm3Memory,
+    _mem: &'a GuestFrame<'a>,
     p: GuestPtr<'a, u32>,
     n: u32,
 ) -> Result<u32, Trap> {
@@ -183,16 +186,16 @@ fn add_to<'a>(
     Ok(v)
 }
 
-fn wide(ctx: &mut Ctx, _mem: &Wasm3Memory, a: i64, b: u64) -> i64 {
+fn wide(ctx: &mut Ctx, _mem: &GuestFrame<'_>, a: i64, b: u64) -> i64 {
     ctx.last = Some((a, b));
     a.wrapping_mul(2)
 }
 
-fn refuse(_ctx: &mut Ctx, _mem: &Wasm3Memory) -> Result<(), Trap> {
+fn refuse(_ctx: &mut Ctx, _mem: &GuestFrame<'_>) -> Result<(), Trap> {
     Err(Trap::Message(c"[trap] refused by the host"))
 }
 
-fn bump(ctx: &mut Ctx, _mem: &Wasm3Memory) {
+fn bump(ctx: &mut Ctx, _mem: &GuestFrame<'_>) {
     ctx.calls += 1;
 }
 
@@ -231,9 +234,9 @@ fn host_functions_get_typed_arguments_and_context() {
     rt.link_all(&functions()).unwrap();
     assert_eq!(rt.unlinked_imports().count(), 0);
 
-    GuestPtr::<u32>::new(rt.memory(), 16).write(40).unwrap();
+    GuestPtr::<u32>::new(&rt.memory(), 16).write(40).unwrap();
     assert_eq!(rt.call("add_to", &[16, 2]), Ok(Some(42)));
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 16).read(), Ok(42));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 16).read(), Ok(42));
     // A bad pointer from the guest: the host function's `?` traps, the host stays alive.
     assert!(is_trap(
         rt.call("add_to", &[65536, 1]),
@@ -283,7 +286,7 @@ fn wasi_subset_through_the_glue() {
     let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
     rt.link_all(&wasi::functions()).unwrap();
     assert_eq!(rt.call("write", &[]), Ok(Some(0)));
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 16).read(), Ok(12));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 16).read(), Ok(12));
     assert_eq!(
         rt.call("open", &[]),
         Ok(Some(u64::from(Errno::Nosys.raw())))
@@ -402,7 +405,7 @@ fn start_function_runs_once_after_linking_before_the_first_call() {
     let mut ctx = new_ctx();
     let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
     // Loading did not run it: nothing stored, the host function not called.
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 8).read(), Ok(0));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 8).read(), Ok(0));
     assert_eq!(rt.context().calls, 0);
     // Not before its import is linked.
     assert!(matches!(rt.start(), Err(CallError::Unlinked(m)) if m.as_str() == "env.bump"));
@@ -418,28 +421,18 @@ fn start_function_runs_once_after_linking_before_the_first_call() {
 }
 
 #[test]
-fn start_runs_explicitly_and_not_while_a_view_is_recorded() {
+fn start_runs_explicitly_once() {
     let bytes = wasm(START_CALLS_HOST);
-    let mut ctx = new_ctx();
-    let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
-    rt.link_all(&functions()).unwrap();
-    // A view that is never dropped stays in the borrow table: the guest must not run (it
-    // could move the memory under it).
-    let view = GuestPtr::<[u8]>::new(rt.memory(), (8, 4))
-        .as_slice()
-        .unwrap();
-    std::mem::forget(view);
-    assert_eq!(rt.start(), Err(CallError::MemoryBorrowed));
-    assert_eq!(rt.context().calls, 0);
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 8).read(), Ok(0));
-    drop(rt);
-
+    // (The guest cannot run while a frame of its memory, or a view of it, lives: `memory`
+    // borrows the runtime mutably, as `start` and `call` do — a compile-time refusal.)
     let mut ctx = new_ctx();
     let mut rt = Runtime::new(&bytes, &mut ctx, STACK).unwrap();
     rt.link_all(&functions()).unwrap();
     assert_eq!(rt.start(), Ok(()));
     assert_eq!(rt.context().calls, 1);
-    assert_eq!(GuestPtr::<u32>::new(rt.memory(), 8).read(), Ok(42));
+    assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 8).read(), Ok(42));
+    assert_eq!(rt.start(), Ok(()));
+    assert_eq!(rt.context().calls, 1);
 }
 
 #[test]

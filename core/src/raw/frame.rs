@@ -76,6 +76,22 @@ impl<'a> GuestFrame<'a> {
         }
     }
 
+    /// A frame over a byte slice: [`new`](Self::new) for a slice, which a `&mut Vec<u8>` or a
+    /// `&mut Box<[u8]>` also coerces to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::GuestFrame;
+    ///
+    /// let mut bytes = vec![0u8; 64];
+    /// assert_eq!(GuestFrame::from_slice(&mut bytes).len(), 64);
+    /// ```
+    #[inline]
+    pub fn from_slice(bytes: &'a mut [u8]) -> Self {
+        Self::new(bytes)
+    }
+
     /// A frame over an empty memory (no bytes, null base), as an interpreter reports a memory
     /// of size 0.
     ///

@@ -1,11 +1,11 @@
 //! The WASI preview1 host functions, callable without wasm3: each takes the host context, the
-//! guest memory (any [`GuestMemory`], e.g. a [`SliceMemory`](guestmem::SliceMemory) in a test)
+//! guest memory (a [`GuestFrame`] over any memory, e.g. a byte array in a test)
 //! and the guest's arguments, typed as [`functions`](super::functions) links them.
 //!
 //! # Examples
 //!
 //! ```
-//! use guestmem::{GuestPtr, SliceMemory};
+//! use guestmem::{GuestPtr, GuestFrame};
 //! use guestmem_wasm3::wasi::{calls, Errno, TestHost, WasiCtx};
 //!
 //! let mut bytes = [0u8; 64];
@@ -13,7 +13,7 @@
 //! bytes[20..24].copy_from_slice(&2u32.to_le_bytes()); //         buf_len = 2
 //! bytes[32..34].copy_from_slice(b"hi");
 //! let mut ctx = WasiCtx::new(TestHost::default());
-//! let mem = SliceMemory::new(&mut bytes);
+//! let mem = GuestFrame::new(&mut bytes);
 //! let iovs = GuestPtr::new(&mem, (16, 1));
 //! let nwritten = GuestPtr::new(&mem, 8);
 //! assert_eq!(calls::fd_write(&mut ctx, &mem, 1, iovs, nwritten), Errno::Success);
@@ -21,7 +21,7 @@
 //! assert_eq!(ctx.host().stdout.as_slice(), b"hi");
 //! ```
 
-use guestmem::{GuestMemory, GuestPtr};
+use guestmem::{GuestFrame, GuestPtr};
 
 use super::iovec::{read_iovecs, write_iovecs};
 use super::{
@@ -41,7 +41,7 @@ fn errno(r: Result<(), Errno>) -> Errno {
 /// write of the host ends the call, as `writev`'s does.
 pub fn fd_write<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     fd: u32,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
     nwritten: GuestPtr<'a, u32>,
@@ -54,7 +54,7 @@ pub fn fd_write<'a, C: HasWasi>(
 /// into `*nread`. Every iovec, every buffer and `nread` are checked before the host reads.
 pub fn fd_read<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     fd: u32,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
     nread: GuestPtr<'a, u32>,
@@ -127,7 +127,7 @@ fn strings_get<'h, 'a>(
 /// NUL-terminated strings take.
 pub fn args_sizes_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     argc: GuestPtr<'a, u32>,
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
@@ -140,7 +140,7 @@ pub fn args_sizes_get<'a, C: HasWasi>(
 /// checked whole before anything is written.
 pub fn args_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     argv: GuestPtr<'a, GuestPtr<'a, u8>>,
     buf: GuestPtr<'a, u8>,
 ) -> Errno {
@@ -151,7 +151,7 @@ pub fn args_get<'a, C: HasWasi>(
 /// `environ_sizes_get(count, buf_size)`: as [`args_sizes_get`], for the environment.
 pub fn environ_sizes_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     count: GuestPtr<'a, u32>,
     buf_size: GuestPtr<'a, u32>,
 ) -> Errno {
@@ -167,7 +167,7 @@ pub fn environ_sizes_get<'a, C: HasWasi>(
 /// `environ_get(environ, environ_buf)`: as [`args_get`], for the environment.
 pub fn environ_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     environ: GuestPtr<'a, GuestPtr<'a, u8>>,
     buf: GuestPtr<'a, u8>,
 ) -> Errno {
@@ -176,7 +176,7 @@ pub fn environ_get<'a, C: HasWasi>(
 }
 
 /// `fd_close(fd)`: closes a standard stream; later calls on it get `EBADF`.
-pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory, fd: u32) -> Errno {
+pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &GuestFrame<'_>, fd: u32) -> Errno {
     let wasi = ctx.wasi();
     errno(wasi.stream(fd).map(|s| {
         if let Some(closed) = wasi.closed.get_mut(s.index()) {
@@ -190,7 +190,7 @@ pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory, fd: u32) -> Err
 /// written, so it is not checked either.
 pub fn fd_seek<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     fd: u32,
     _offset: i64,
     whence: u32,
@@ -208,7 +208,7 @@ pub fn fd_seek<'a, C: HasWasi>(
 /// `fd_fdstat_get(fd, stat)`: the type and rights of a standard stream into `*stat`.
 pub fn fd_fdstat_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     fd: u32,
     stat: GuestPtr<'a, Fdstat>,
 ) -> Errno {
@@ -232,7 +232,7 @@ pub fn fd_fdstat_get<'a, C: HasWasi>(
 /// `fd_prestat_get(fd, prestat)`: `EBADF`, since no directory is pre-opened; writes nothing.
 pub fn fd_prestat_get<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     _fd: u32,
     _prestat: GuestPtr<'a, u32>,
 ) -> Errno {
@@ -244,7 +244,7 @@ pub fn fd_prestat_get<'a, C: HasWasi>(
 /// nothing.
 pub fn fd_prestat_dir_name<'a, C: HasWasi>(
     _ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     _fd: u32,
     _path: GuestPtr<'a, [u8]>,
 ) -> Errno {
@@ -255,7 +255,7 @@ pub fn fd_prestat_dir_name<'a, C: HasWasi>(
 /// checked before the host is asked.
 pub fn clock_res_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     id: u32,
     res: GuestPtr<'a, u64>,
 ) -> Errno {
@@ -272,7 +272,7 @@ pub fn clock_res_get<'a, C: HasWasi>(
 /// `time` is checked before the host is asked.
 pub fn clock_time_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     id: u32,
     _precision: u64,
     time: GuestPtr<'a, u64>,
@@ -290,7 +290,7 @@ pub fn clock_time_get<'a, C: HasWasi>(
 /// all of it.
 pub fn random_get<'a, C: HasWasi>(
     ctx: &mut C,
-    _mem: &'a dyn GuestMemory,
+    _mem: &'a GuestFrame<'a>,
     buf: GuestPtr<'a, [u8]>,
 ) -> Errno {
     errno((|| {
@@ -301,7 +301,7 @@ pub fn random_get<'a, C: HasWasi>(
 }
 
 /// `sched_yield()`: tells the host.
-pub fn sched_yield<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory) -> Errno {
+pub fn sched_yield<C: HasWasi>(ctx: &mut C, _mem: &GuestFrame<'_>) -> Errno {
     ctx.wasi().host.sched_yield();
     Errno::Success
 }
@@ -312,7 +312,7 @@ pub fn sched_yield<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory) -> Errno {
 /// # Errors
 ///
 /// Always [`Trap::Exit`].
-pub fn proc_exit<C: HasWasi>(ctx: &mut C, _mem: &dyn GuestMemory, code: u32) -> Result<(), Trap> {
+pub fn proc_exit<C: HasWasi>(ctx: &mut C, _mem: &GuestFrame<'_>, code: u32) -> Result<(), Trap> {
     ctx.wasi().exit_code = Some(code);
     Err(Trap::Exit)
 }

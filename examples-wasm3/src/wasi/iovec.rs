@@ -9,7 +9,7 @@
 //! write. Larger buffers are lent to the host without copying, through one view of the range
 //! that holds them.
 
-use guestmem::{GuestMemory, GuestPtr};
+use guestmem::{GuestFrame, GuestPtr};
 
 use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
@@ -191,7 +191,7 @@ fn fits(len: usize, room: u32) -> Result<(), Errno> {
 /// after the other: one checked copy of the whole span, then each buffer moved down over the
 /// gaps. Returns the bytes copied.
 fn copy_compact(
-    mem: &dyn GuestMemory,
+    mem: &GuestFrame<'_>,
     span: Span,
     words: &[u32],
     buf: &mut [u8],
@@ -223,7 +223,7 @@ fn copy_compact(
 
 /// Copies the buffers `(buf, buf_len)` of `words`, `buf.len()` bytes at most in all, into
 /// `buf` one after the other, with one checked copy each. Returns the bytes copied.
-fn copy_each(mem: &dyn GuestMemory, words: &[u32], buf: &mut [u8]) -> Result<usize, Errno> {
+fn copy_each(mem: &GuestFrame<'_>, words: &[u32], buf: &mut [u8]) -> Result<usize, Errno> {
     let mut at = 0usize;
     for pair in words.chunks_exact(2) {
         if let [start, len @ 1..=u32::MAX] = *pair {
@@ -288,7 +288,7 @@ mod tests {
     use std::vec;
     use std::vec::Vec;
 
-    use guestmem::SliceMemory;
+    use guestmem::GuestFrame;
 
     use super::*;
 
@@ -339,7 +339,7 @@ mod tests {
             bytes[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
         }
         bytes[NWRITTEN as usize..][..4].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
-        let mem = SliceMemory::new(&mut bytes);
+        let mem = GuestFrame::from_slice(&mut bytes);
         let mut wasi = WasiCtx::new(Capture {
             short,
             ..Capture::default()
@@ -434,7 +434,10 @@ mod tests {
         assert_eq!(host.slices, [1, 1]);
         iovs[19] = (5000, 1);
         let (r, host, n, _) = fd_write(1024, &[], &iovs, None);
-        assert_eq!((r, host.slices.len(), n), (Err(Errno::Fault), 0, 0xdead_beef));
+        assert_eq!(
+            (r, host.slices.len(), n),
+            (Err(Errno::Fault), 0, 0xdead_beef)
+        );
     }
 
     #[test]

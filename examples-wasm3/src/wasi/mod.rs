@@ -12,7 +12,7 @@
 //! before its first side effect (a guest write, or a call of the host that does I/O, reads a
 //! clock, consumes randomness), so a call refused with an errno leaves guest memory unchanged
 //! and the host untouched. The functions themselves are in [`calls`], callable without wasm3
-//! over any [`GuestMemory`](guestmem::GuestMemory); [`functions`] is the table that links
+//! over a [`GuestFrame`](guestmem::GuestFrame) of any memory; [`functions`] is the table that links
 //! them.
 //!
 //! Modules, each importing only from those before it: this one (the types), `iovec` (guest
