@@ -11,21 +11,25 @@ use crate::{Bufs, Case, Kernel};
 pub struct Budget {
     /// The least time of one timed batch, in nanoseconds.
     pub batch_ns: u64,
-    /// Timed batches (repetitions) per implementation; the report gives their median, min and
-    /// max.
+    /// Repetitions per implementation; the report gives their median, min and max.
     pub rounds: usize,
+    /// Timed batches per repetition, of which the fastest is the repetition's sample: a burst
+    /// of load from elsewhere on the machine only slows a batch down.
+    pub best_of: usize,
 }
 
 impl Budget {
-    /// `--quick`: 7 repetitions of at least 0.3 ms per implementation.
+    /// `--quick`: 7 repetitions, each the best of 3 batches of at least 0.3 ms.
     pub const QUICK: Budget = Budget {
         batch_ns: 300_000,
         rounds: 7,
+        best_of: 3,
     };
-    /// The default: 21 repetitions of at least 2 ms per implementation.
+    /// The default: 21 repetitions, each the best of 3 batches of at least 1 ms.
     pub const FULL: Budget = Budget {
-        batch_ns: 2_000_000,
+        batch_ns: 1_000_000,
         rounds: 21,
+        best_of: 3,
     };
 }
 
@@ -49,7 +53,7 @@ fn calibrate(k: Kernel, b: &mut Bufs, size: usize, batch_ns: u64) -> u32 {
 }
 
 /// The wall time of one operation of each implementation of `case`, in nanoseconds, one
-/// sample per round, in the order of `case.impls`. The implementations are timed in turn,
+/// sample per round (the best of `best_of` batches), in the order of `case.impls`. The implementations are timed in turn,
 /// round after round, starting one further each round, so that a burst of load on the machine
 /// hits them alike and sample `i` of every implementation comes from the same moment.
 pub fn wall(case: &Case, b: &mut Bufs, budget: Budget) -> Vec<Vec<f64>> {
@@ -63,7 +67,10 @@ pub fn wall(case: &Case, b: &mut Bufs, budget: Budget) -> Vec<Vec<f64>> {
     for round in 0..budget.rounds {
         for j in 0..count {
             let i = (j + round) % count;
-            let t = time_batch(case.impls[i].1, b, case.size, reps[i]);
+            let t = (0..budget.best_of.max(1))
+                .map(|_| time_batch(case.impls[i].1, b, case.size, reps[i]))
+                .min()
+                .unwrap_or(u64::MAX);
             let ops = f64::from(reps[i]) * case.ops_per_rep as f64;
             samples[i].push(t as f64 / ops);
         }

@@ -2,7 +2,9 @@
 //! measurement, for `cargo xtask bench` to gather into its report.
 //!
 //! ```text
-//! guestmem-bench [--quick] [FILTER]    wall time, every repetition:
+//! guestmem-bench [--quick] [FILTER]    wall time, every repetition (each the best of a few
+//!                                      batches):
+//!                                      budget <repetitions> <best of> <least ns per batch>
 //!                                      wall <workload> <size> <impl> <ns/op>,<ns/op>,...
 //! guestmem-bench --callgrind [FILTER]  two measured calls per kernel (reps, then 2 * reps
 //!                                      host calls), for callgrind; dumps <a> and <b>:
@@ -79,6 +81,10 @@ fn main() -> ExitCode {
     } else {
         Budget::FULL
     };
+    println!(
+        "budget\t{}\t{}\t{}",
+        budget.rounds, budget.best_of, budget.batch_ns
+    );
     for c in &selected {
         let samples = harness::wall(c, &mut bufs, budget);
         for (&(name, _), s) in c.impls.iter().zip(samples) {
