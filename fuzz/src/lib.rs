@@ -24,6 +24,12 @@
     clippy::arithmetic_side_effects
 )]
 
+// The views' bytes are compared as host bytes with the guest's little-endian ones.
+#[cfg(target_endian = "big")]
+compile_error!(
+    "guestmem-fuzz compares views as little-endian bytes: build it on a little-endian host"
+);
+
 pub mod core_model;
 
 /// A target's entry point: runs one input, panics on a finding.

@@ -10,8 +10,8 @@ use super::types::Ty;
 
 /// Something the harness holds that lends guest memory.
 pub(crate) trait Held<'m> {
-    /// The bytes it lends now (little-endian elements), or `None` if it does not show them.
-    fn bytes(&self) -> Option<Vec<u8>>;
+    /// The bytes it lends now, or `None` if it does not show them.
+    fn bytes(&self) -> Option<&[u8]>;
 
     /// Writes a random element at `index` (modulo the length) through a mutable view:
     /// returns the byte offset in the view and the bytes written.
@@ -36,24 +36,17 @@ pub(crate) trait Held<'m> {
     }
 }
 
-/// The canonical bytes of a slice of elements.
-fn canon_all<'m, T: Ty<'m>>(items: &[T]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(items.len().saturating_mul(8));
-    for item in items {
-        item.canon(&mut out);
-    }
-    out
-}
-
-impl<'m, T: Ty<'m>> Held<'m> for GuestSlice<'m, T> {
-    fn bytes(&self) -> Option<Vec<u8>> {
-        Some(canon_all(self))
+// Views are of primitives, whose host bytes are their guest (little-endian) bytes: the core
+// lends multi-byte types only on little-endian hosts, and this crate is built only for those.
+impl<'m, T: Ty<'m> + bytemuck::Pod> Held<'m> for GuestSlice<'m, T> {
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(bytemuck::cast_slice(self))
     }
 }
 
-impl<'m, T: Ty<'m>> Held<'m> for GuestSliceMut<'m, T> {
-    fn bytes(&self) -> Option<Vec<u8>> {
-        Some(canon_all(self))
+impl<'m, T: Ty<'m> + bytemuck::Pod> Held<'m> for GuestSliceMut<'m, T> {
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(bytemuck::cast_slice(self))
     }
 
     fn write(
@@ -76,8 +69,8 @@ impl<'m, T: Ty<'m>> Held<'m> for GuestSliceMut<'m, T> {
 }
 
 impl<'m> Held<'m> for GuestStr<'m> {
-    fn bytes(&self) -> Option<Vec<u8>> {
-        Some(self.as_bytes().to_vec())
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(self.as_bytes())
     }
 }
 
@@ -93,7 +86,7 @@ pub(crate) struct IterHeld<'m, T> {
 }
 
 impl<'m, T: Ty<'m>> Held<'m> for IterHeld<'m, T> {
-    fn bytes(&self) -> Option<Vec<u8>> {
+    fn bytes(&self) -> Option<&[u8]> {
         None
     }
 
@@ -148,7 +141,7 @@ pub(crate) struct HostileIter<'m> {
 }
 
 impl<'m> Held<'m> for HostileIter<'m> {
-    fn bytes(&self) -> Option<Vec<u8>> {
+    fn bytes(&self) -> Option<&[u8]> {
         None
     }
 

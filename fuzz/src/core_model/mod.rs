@@ -43,10 +43,6 @@ use types::{Big, Huge, Iovec, Padded, Tagged, Ty};
 /// Operations run per input at most.
 const MAX_OPS: usize = 200;
 
-/// The largest host buffer (in elements) an operation allocates; a guest length past it gets
-/// a host buffer of a different length (and so `SliceLengthsDiffer`).
-const HOST_LIMIT: u32 = 1 << 17;
-
 /// Runs one input given as raw fuzzer bytes.
 ///
 /// # Panics
@@ -356,6 +352,8 @@ struct World<'m> {
     values: Vec<Hostile<'m>>,
     /// The operation in progress, for reports.
     op: Option<(usize, Op)>,
+    /// A buffer for reading the memory back.
+    scratch: Vec<u8>,
 }
 
 /// The canonical bytes of one value.
@@ -458,6 +456,7 @@ impl<'m> World<'m> {
             stash: Rc::default(),
             values: Vec::new(),
             op: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -525,14 +524,23 @@ impl<'m> World<'m> {
         (off, self.count(arr.count, off, size))
     }
 
-    /// The length of the host buffer for a guest array of `n` elements.
-    fn fit(fit: Fit, n: u32) -> usize {
-        let len = match fit {
-            Fit::Exact => n,
-            Fit::Plus(x) => n.saturating_add(u32::from(x)),
-            Fit::Minus(x) => n.saturating_sub(u32::from(x)),
+    /// The length of the host buffer for a guest array of `n` elements of `size` bytes.
+    ///
+    /// Host buffers are kept small: up to the memory's length (plus a little) in elements,
+    /// so that out-of-bounds arrays are still tried with matching lengths; past that the
+    /// buffer has at most 256 elements (and so, for a longer array, another length).
+    fn fit(&self, fit: Fit, n: u32, size: u32) -> usize {
+        let limit = (self.model.len() + 1024) / size.max(1) + 16;
+        let len = if n > limit {
+            n.min(256)
+        } else {
+            match fit {
+                Fit::Exact => n,
+                Fit::Plus(x) => n + u32::from(x),
+                Fit::Minus(x) => n.saturating_sub(u32::from(x)),
+            }
         };
-        usize::try_from(len.min(HOST_LIMIT)).unwrap_or(0)
+        usize::try_from(len).unwrap_or(0)
     }
 
     /// What reading `len` bytes at `off` as an array of `T` must give.
@@ -708,7 +716,7 @@ impl<'m> World<'m> {
 
     fn copy_out<T: Ty<'m>>(&mut self, arr: Arr, fit: Fit) {
         let (off, n) = self.arr(arr, T::GUEST_SIZE);
-        let host = Self::fit(fit, n);
+        let host = self.fit(fit, n, T::GUEST_SIZE);
         let mut rng = Rng::new(u64::from(n));
         let mut dst = vec![T::make(self.mem, &mut rng); host];
         let real = GuestPtr::<[T]>::new(self.mem, (off, n))
@@ -724,7 +732,7 @@ impl<'m> World<'m> {
 
     fn copy_in<T: Ty<'m>>(&mut self, arr: Arr, fit: Fit, seed: u64) {
         let (off, n) = self.arr(arr, T::GUEST_SIZE);
-        let host = Self::fit(fit, n);
+        let host = self.fit(fit, n, T::GUEST_SIZE);
         let mut rng = Rng::new(seed);
         let src: Vec<T> = (0..host).map(|_| T::make(self.mem, &mut rng)).collect();
         let mut image = Vec::new();
@@ -871,7 +879,7 @@ impl<'m> World<'m> {
 
     fn str_copy(&mut self, arr: Arr, fit: Fit) {
         let (off, len) = self.arr(arr, 1);
-        let host = Self::fit(fit, len);
+        let host = self.fit(fit, len, 1);
         let mut buf = vec![0xA5u8; host];
         let real = GuestPtr::<str>::new(self.mem, (off, len))
             .copy_to_buf(&mut buf)
@@ -1008,7 +1016,7 @@ impl<'m> World<'m> {
         });
         let shown = real
             .as_ref()
-            .map(|v| v.bytes().unwrap_or_default())
+            .map(|v| v.bytes().unwrap_or_default().to_vec())
             .map_err(|e| *e);
         let want = expected
             .clone()
@@ -1130,7 +1138,7 @@ impl<'m> World<'m> {
             }
             HostileOp::CopyOut { arr, fit } => {
                 let (off, n) = self.arr(arr, 8);
-                let host = Self::fit(fit, n);
+                let host = self.fit(fit, n, 8);
                 let refused = self.refuses(&table, n, host, false, off);
                 let mut dst = vec![Hostile::new(mem, blank, &self.stash); host];
                 let ok = GuestPtr::<[Hostile<'m>]>::new(mem, (off, n))
@@ -1143,7 +1151,7 @@ impl<'m> World<'m> {
             }
             HostileOp::CopyIn { arr, fit, plans } => {
                 let (off, n) = self.arr(arr, 8);
-                let host = Self::fit(fit, n);
+                let host = self.fit(fit, n, 8);
                 let refused = self.refuses(&table, n, host, true, off);
                 let src: Vec<Hostile<'m>> = (0..host)
                     .map(|i| Hostile::new(mem, plans[i % plans.len()].plan(), &self.stash))
@@ -1338,7 +1346,8 @@ impl<'m> World<'m> {
             let (Ok(start), Ok(n)) = (u32::try_from(seg.start), u32::try_from(seg.len())) else {
                 self.fail("memory past 4 GiB");
             };
-            let mut got = vec![0u8; seg.len()];
+            let mut got = std::mem::take(&mut self.scratch);
+            got.resize(seg.len(), 0);
             if let Err(e) = GuestPtr::<[u8]>::new(self.mem, (start, n)).copy_to_slice(&mut got) {
                 self.fail(format_args!("read-back of {seg:?} refused: {e:?}"));
             }
@@ -1352,6 +1361,7 @@ impl<'m> World<'m> {
                     "memory differs from the model, first at byte {at:?}"
                 ));
             }
+            self.scratch = got;
         }
         // Keep the model's table honest about what it recorded.
         for (i, &(a, la)) in table.iter().enumerate() {
