@@ -1,6 +1,8 @@
 //! Hand-written inputs for the harness itself.
 
-use super::*;
+use super::hostile::PlanIn;
+use super::input::{Arr, Count, Fit, HostileOp, Input, Off, Op, Size};
+use super::run_input;
 
 fn plan(off: u16, len: u16, action: u8) -> PlanIn {
     PlanIn {
