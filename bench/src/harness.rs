@@ -1,5 +1,5 @@
-//! The two measures: wall time (median of interleaved timed batches) and, under callgrind,
-//! the instructions of one call of each kernel.
+//! The two measures: wall time (interleaved timed batches, every sample kept) and, under
+//! callgrind, the instructions of measured calls of each kernel.
 
 use core::hint::black_box;
 use std::time::Instant;
@@ -11,20 +11,25 @@ use crate::{Bufs, Case, Kernel};
 pub struct Budget {
     /// The least time of one timed batch, in nanoseconds.
     pub batch_ns: u64,
-    /// Timed batches per implementation; the median is reported.
+    /// Repetitions per implementation; the report gives their median, min and max.
     pub rounds: usize,
+    /// Timed batches per repetition, of which the fastest is the repetition's sample: a burst
+    /// of load from elsewhere on the machine only slows a batch down.
+    pub best_of: usize,
 }
 
 impl Budget {
-    /// `--quick`: a few seconds for every case.
+    /// `--quick`: 7 repetitions, each the best of 3 batches of at least 0.3 ms.
     pub const QUICK: Budget = Budget {
-        batch_ns: 200_000,
-        rounds: 15,
+        batch_ns: 300_000,
+        rounds: 7,
+        best_of: 3,
     };
-    /// The default: about half a minute for every case.
+    /// The default: 21 repetitions, each the best of 3 batches of at least 1 ms.
     pub const FULL: Budget = Budget {
         batch_ns: 1_000_000,
-        rounds: 41,
+        rounds: 21,
+        best_of: 3,
     };
 }
 
@@ -43,14 +48,15 @@ fn calibrate(k: Kernel, b: &mut Bufs, size: usize, batch_ns: u64) -> u32 {
             return reps;
         }
         let scale = batch_ns.checked_div(t).map_or(16, |s| (s + 1).clamp(2, 16));
-        reps = reps.saturating_mul(scale as u32);
+        reps = reps.saturating_mul(u32::try_from(scale).unwrap_or(16));
     }
 }
 
-/// The median wall time of one operation of each implementation of `case`, in nanoseconds, in
-/// the order of `case.impls`. The implementations are timed in turn, round after round, so that
-/// a burst of load on the machine hits them alike.
-pub fn wall(case: &Case, b: &mut Bufs, budget: Budget) -> Vec<f64> {
+/// The wall time of one operation of each implementation of `case`, in nanoseconds, one
+/// sample per round (the best of `best_of` batches), in the order of `case.impls`. The implementations are timed in turn,
+/// round after round, starting one further each round, so that a burst of load on the machine
+/// hits them alike and sample `i` of every implementation comes from the same moment.
+pub fn wall(case: &Case, b: &mut Bufs, budget: Budget) -> Vec<Vec<f64>> {
     let reps: Vec<u32> = case
         .impls
         .iter()
@@ -61,35 +67,32 @@ pub fn wall(case: &Case, b: &mut Bufs, budget: Budget) -> Vec<f64> {
     for round in 0..budget.rounds {
         for j in 0..count {
             let i = (j + round) % count;
-            let t = time_batch(case.impls[i].1, b, case.size, reps[i]);
+            let t = (0..budget.best_of.max(1))
+                .map(|_| time_batch(case.impls[i].1, b, case.size, reps[i]))
+                .min()
+                .unwrap_or(u64::MAX);
             let ops = f64::from(reps[i]) * case.ops_per_rep as f64;
             samples[i].push(t as f64 / ops);
         }
     }
-    samples.into_iter().map(median).collect()
+    samples
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-/// Repetitions of one measured call under callgrind: enough that the kernel's own setup is
-/// noise, few enough that valgrind stays quick.
+/// The host calls of the smaller of the two measured calls under callgrind: enough that a
+/// call costs far more than the kernel's entry, few enough that valgrind stays quick. The
+/// instructions per operation are the difference between a call of `2 * reps` and one of
+/// `reps`, so the kernel's fixed cost (entry, buffer split, exit) cancels exactly.
 pub fn callgrind_reps(case: &Case) -> u32 {
-    if case.ops_per_rep > 1 {
-        return 4;
-    }
-    let bytes = case.bytes_per_op.max(case.size * 8);
-    (65_536 / bytes.max(1)).clamp(1, 64) as u32
+    let work = case.bytes_per_op.max(case.ops_per_rep * 8).max(64);
+    u32::try_from((32_768 / work).clamp(1, 32)).unwrap_or(1)
 }
 
 /// Runs a kernel outside the measured function, so that its first-call costs (page faults,
-/// allocator growth) are paid before [`cg_measure`].
+/// allocator growth, lazy binding) are paid before [`cg_measure`].
 #[inline(never)]
 pub fn cg_warm(k: Kernel, b: &mut Bufs, size: usize, reps: u32) -> u64 {
     let first = k(b, size, 1);
-    black_box(first ^ k(b, size, reps))
+    black_box(first ^ k(b, size, 2 * reps))
 }
 
 /// The function whose instructions callgrind counts: run it under

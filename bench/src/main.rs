@@ -1,11 +1,16 @@
-//! `guestmem-bench`: runs the benchmarks of issue 5 and prints one tab-separated line per
-//! measurement, for `cargo xtask bench` to gather into its table.
+//! `guestmem-bench`: runs the benchmarks of issue 9 and prints one tab-separated line per
+//! measurement, for `cargo xtask bench` to gather into its report.
 //!
 //! ```text
-//! guestmem-bench [--quick] [FILTER]    wall time:    wall  <workload> <size> <impl> <ns/op>
-//! guestmem-bench --callgrind [FILTER]  one measured call per kernel, for callgrind:
-//!                                                    cg    <n> <workload> <size> <impl> <ops>
-//! guestmem-bench --check               every implementation agrees, at every size
+//! guestmem-bench [--quick] [FILTER]    wall time, every repetition (each the best of a few
+//!                                      batches):
+//!                                      budget <repetitions> <best of> <least ns per batch>
+//!                                      wall <workload> <size> <impl> <ns/op>,<ns/op>,...
+//! guestmem-bench --callgrind [FILTER]  two measured calls per kernel (reps, then 2 * reps
+//!                                      host calls), for callgrind; dumps <a> and <b>:
+//!                                      cg <a> <b> <workload> <size> <impl> <ops in reps calls>
+//! guestmem-bench --check               every implementation agrees, and every check refuses
+//!                                      a hostile argument, at every size
 //! guestmem-bench --list                the cases
 //! ```
 //!
@@ -41,7 +46,7 @@ fn main() -> ExitCode {
     if flag("--check") {
         return match verify(MAX_SIZE) {
             Ok(runs) => {
-                println!("check\tok\t{runs} runs agree");
+                println!("check\tok\t{runs} runs agree, every check refuses hostile arguments");
                 ExitCode::SUCCESS
             }
             Err(m) => {
@@ -58,9 +63,15 @@ fn main() -> ExitCode {
             for &(name, k) in &c.impls {
                 harness::cg_warm(k, &mut bufs, c.size, reps);
                 harness::cg_measure(k, &mut bufs, c.size, reps);
-                n += 1;
+                harness::cg_measure(k, &mut bufs, c.size, 2 * reps);
+                n += 2;
                 let ops = u64::from(reps) * c.ops_per_rep as u64;
-                println!("cg\t{n}\t{}\t{}\t{name}\t{ops}", c.workload, c.size);
+                println!(
+                    "cg\t{}\t{n}\t{}\t{}\t{name}\t{ops}",
+                    n - 1,
+                    c.workload,
+                    c.size
+                );
             }
         }
         return ExitCode::SUCCESS;
@@ -70,10 +81,15 @@ fn main() -> ExitCode {
     } else {
         Budget::FULL
     };
+    println!(
+        "budget\t{}\t{}\t{}",
+        budget.rounds, budget.best_of, budget.batch_ns
+    );
     for c in &selected {
-        let ns = harness::wall(c, &mut bufs, budget);
-        for (&(name, _), t) in c.impls.iter().zip(ns) {
-            println!("wall\t{}\t{}\t{name}\t{t:.3}", c.workload, c.size);
+        let samples = harness::wall(c, &mut bufs, budget);
+        for (&(name, _), s) in c.impls.iter().zip(samples) {
+            let s: Vec<String> = s.iter().map(|t| format!("{t:.3}")).collect();
+            println!("wall\t{}\t{}\t{name}\t{}", c.workload, c.size, s.join(","));
         }
     }
     ExitCode::SUCCESS

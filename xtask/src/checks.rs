@@ -38,6 +38,10 @@ pub fn all() -> StepResult {
         cargo(None, &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     step("tests", &mut cargo(None, &["test", "--workspace"]))?;
+    step(
+        "fuzz corpus replay",
+        &mut cargo(None, &["test", "-p", "guestmem-fuzz", "--test", "replay"]),
+    )?;
     cross()?;
     no_panic()?;
     miri()?;

@@ -10,6 +10,7 @@
 //! cargo xtask firmware        build, run and measure the Cortex-M firmware under QEMU
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
 //! cargo xtask wasi-bench [N]  our WASI against wasm3's C WASI on an fd_write-heavy guest
+//! cargo xtask fuzz [SECONDS] [TARGET]  each finished fuzz target for SECONDS (default 60)
 //! ```
 
 #![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
@@ -17,6 +18,7 @@
 mod bench;
 mod checks;
 mod firmware;
+mod fuzz;
 mod util;
 mod wasm3;
 
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         "firmware" => firmware::run(rest),
         "bench" => bench::run(rest),
         "wasi-bench" => wasm3::bench(rest),
+        "fuzz" => fuzz::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -61,4 +64,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]|wasi-bench [N]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]>";

@@ -1,0 +1,149 @@
+//! Hand-written inputs for the harness itself.
+
+use super::hostile::PlanIn;
+use super::input::{Arr, Count, Elem, Fit, HostileOp, Input, Off, Op, Size, ViewElem};
+use super::run_input;
+
+fn plan(off: u16, len: u16, action: u8) -> PlanIn {
+    PlanIn {
+        off,
+        len,
+        action,
+        fail: false,
+    }
+}
+
+#[test]
+fn hole_1_encode_keeps_a_str_of_a_later_element() {
+    let input = Input {
+        size: Size::Tiny(64),
+        misaligned: false,
+        null_when_empty: false,
+        fill: Vec::new(),
+        ops: vec![Op::Hostile(HostileOp::CopyIn {
+            arr: Arr {
+                off: Off::Low(0),
+                count: Count::Small(4),
+            },
+            fit: Fit::Exact,
+            plans: [plan(16, 8, 3), plan(0, 0, 0), plan(5, 5, 0), plan(0, 0, 0)],
+        })],
+    };
+    run_input(&input);
+}
+
+fn input(size: Size, misaligned: bool, fill: &[u8], ops: Vec<Op>) -> Input {
+    Input {
+        size,
+        misaligned,
+        null_when_empty: false,
+        fill: fill.to_vec(),
+        ops,
+    }
+}
+
+fn arr(off: Off, count: Count) -> Arr {
+    Arr { off, count }
+}
+
+#[test]
+fn a_full_table_refuses_views_until_one_is_dropped() {
+    let views = |mutable| Op::ViewMany {
+        off: Off::Low(0),
+        stride: 2,
+        len: 1,
+        count: 20,
+        mutable,
+    };
+    run_input(&input(
+        Size::Tiny(64),
+        false,
+        b"abc",
+        vec![
+            views(false),
+            // Table full: every access still checks against the 16 live views.
+            Op::Write {
+                elem: Elem::U8,
+                off: Off::Low(4),
+                seed: 1,
+            },
+            Op::StrCow {
+                arr: arr(Off::Low(0), Count::Small(3)),
+                hold: true,
+            },
+            Op::Drop { holder: 3 },
+            views(true),
+            Op::DropAll,
+            views(true),
+            Op::CopyIn {
+                elem: Elem::U16,
+                arr: arr(Off::Low(0), Count::ToEnd(0)),
+                fit: Fit::Exact,
+                seed: 2,
+            },
+        ],
+    ));
+}
+
+#[test]
+fn a_misaligned_host_base_refuses_wide_views_not_copies() {
+    let ops = [ViewElem::U16, ViewElem::U32, ViewElem::F64, ViewElem::U8]
+        .into_iter()
+        .flat_map(|elem| {
+            [
+                Op::View {
+                    elem,
+                    arr: arr(Off::Aligned(1), Count::Small(3)),
+                    mutable: true,
+                    hold: true,
+                },
+                Op::CopyOut {
+                    elem: Elem::F64,
+                    arr: arr(Off::Aligned(1), Count::Small(3)),
+                    fit: Fit::Exact,
+                },
+            ]
+        })
+        .collect();
+    run_input(&input(Size::Any(100), true, &[1, 2, 3], ops));
+}
+
+#[test]
+fn struct_arrays_report_their_first_invalid_element() {
+    // Tagged elements: kind 1 (valid), flags 0x0105 (valid), then kind 2 (invalid) at the
+    // third element (offset 16) through the fill pattern's period of 24 bytes.
+    let mut fill = [0u8; 24];
+    fill[0] = 1;
+    fill[2] = 0x05;
+    fill[3] = 0x01;
+    fill[16] = 2;
+    let ops = vec![
+        Op::CopyOut {
+            elem: Elem::Tagged,
+            arr: arr(Off::Low(0), Count::Small(5)),
+            fit: Fit::Exact,
+        },
+        Op::ToVec {
+            elem: Elem::Tagged,
+            arr: arr(Off::Low(0), Count::Small(2)),
+        },
+        Op::ReadIter {
+            elem: Elem::Tagged,
+            arr: arr(Off::Low(0), Count::Small(4)),
+            take: 4,
+            hold: true,
+        },
+        Op::CopyIn {
+            elem: Elem::Big,
+            arr: arr(Off::Aligned(8), Count::Small(3)),
+            fit: Fit::Exact,
+            seed: 3,
+        },
+        Op::Heapless {
+            elem: Elem::Huge,
+            arr: arr(Off::Aligned(8), Count::Small(1)),
+            big: false,
+        },
+    ];
+    run_input(&input(Size::Tiny(255), false, &fill, ops));
+}
