@@ -98,7 +98,7 @@ pub const IMPLS: [&str; 7] = [
     "hand",
     "wasm3",
     "guestmem",
-    "guestmem-devirt",
+    "guestmem-inline",
     "wiggle",
     "wiggle-lazy",
 ];

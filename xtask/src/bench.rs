@@ -35,14 +35,14 @@ const IMPLS: [&str; 7] = [
     "hand",
     "wasm3",
     "guestmem",
-    "guestmem-devirt",
+    "guestmem-inline",
     "wiggle",
     "wiggle-lazy",
 ];
 /// Their short names in the tables.
-const SHORT: [&str; 7] = ["limit", "hand", "wasm3", "gm", "devirt", "wiggle", "w-lazy"];
+const SHORT: [&str; 7] = ["limit", "hand", "wasm3", "gm", "inline", "wiggle", "w-lazy"];
 /// The guestmem flavours that are judged.
-const JUDGED: [&str; 2] = ["guestmem", "guestmem-devirt"];
+const JUDGED: [&str; 2] = ["guestmem", "guestmem-inline"];
 /// wiggle 48, and its checks with lazy errors.
 const WIGGLES: [&str; 2] = ["wiggle", "wiggle-lazy"];
 
@@ -487,7 +487,7 @@ fn report(rows: &Rows, machine: &str, quick: bool, notes: &[String]) -> (String,
          time per op as median [min-max] of {reps} repetitions.\n\
          limit = no check (memcpy, from_utf8 + copy); hand = the check with the length in a \
          register; wasm3 = m3ApiCheckMem (size re-read out of line per access); gm = guestmem \
-         through an opaque &dyn GuestMemory; devirt = the same code, memory type known; \
+         with the call's GuestFrame opaque; inline = the same code, frame in view; \
          wiggle = wiggle 48; w-lazy = wiggle's checks with lazy errors. Every host call builds \
          its memory.",
         if quick { " (--quick)" } else { "" }
@@ -499,7 +499,7 @@ fn report(rows: &Rows, machine: &str, quick: bool, notes: &[String]) -> (String,
     // Table 1: the verdicts.
     let head = format!(
         "{:<24} {:>6} | {:<22} {:>8} {:>8} | {:>7} {:>7} | {:>7} {:<15} | {:<26} {:>6} | {:>7} {:>7} {:<11}",
-        "workload", "size", "baseline", "Ir base", "Ir gm", "gm", "devirt", "target",
+        "workload", "size", "baseline", "Ir base", "Ir gm", "gm", "inline", "target",
         "verdict gm/dvrt", "wall gm/base med [min-max]", "agrees", "gm/wigg", "gm/wlzy", "vs wiggle"
     );
     let _ = writeln!(t, "\n{head}\n{}", "-".repeat(head.len()));

@@ -1,42 +1,38 @@
 //! Every guestmem kernel: one body per workload, written with guestmem's public API as a host
-//! function author writes it, expanded twice by [`gm_kernels!`]:
-//! - `opaque` (the `guestmem` column): the memory reaches the body as a `&dyn GuestMemory`
-//!   whose vtable the compiler cannot see, as an interpreter hands it to a host function;
-//! - `devirt` (`guestmem-devirt`): the same body over a memory whose type the compiler sees.
+//! function author writes it, expanded twice by [`gm_kernels!`]. Each host call opens a
+//! `GuestFrame` over the memory, as a binding's glue does (wasm3's trampoline opens one per
+//! call), and the body gets `&GuestFrame`:
+//! - `opaque` (the `guestmem` column): through `black_box`, so the compiler knows nothing of
+//!   the frame — a host function compiled apart from its glue, loading base and length from
+//!   the frame it is given;
+//! - `inline` (`guestmem-inline`): the same body with the frame in view — a host function
+//!   inlined into its glue, base and length in registers.
 //!
 //! [`call`] is the one place that builds the memory of a host call; a body sees only `m` (what
 //! `GuestPtr::new` takes), `h` (the host buffers and the argument offsets) and `n` (the size).
-//! Porting the kernels to another access path means changing `call` and the first argument of
-//! each `GuestPtr::new`.
 
 use core::hint::black_box;
 
-use guestmem::{guest_struct, GuestMemory, GuestPtr, SliceMemory};
+use guestmem::{guest_struct, GuestFrame, GuestPtr};
 use guestmem_alloc::GuestSliceExt as _;
 
 use super::{add_iov, tail, tail32, value, Prim, Text, HEAPLESS_CAP};
 use crate::{Bufs, Host, MAX_IOVS, TRAP};
 
-/// Makes `reps` host calls of `f`. Each builds its memory as a binding does (wasm3's binding
-/// builds a `Wasm3Memory`, borrow table included, in every host call), from the base and
-/// length reloaded through `black_box`, and hands it over as an opaque `&dyn GuestMemory`
-/// unless `devirt`.
+/// Makes `reps` host calls of `f`. Each opens its frame as a binding does, from the base and
+/// length reloaded through `black_box`, and hands it over opaquely unless `inline`.
 #[inline(always)]
 fn call(
     b: &mut Bufs,
     reps: u32,
-    devirt: bool,
-    mut f: impl FnMut(&dyn GuestMemory, &mut Host<'_>) -> u64,
+    inline: bool,
+    mut f: impl FnMut(&GuestFrame<'_>, &mut Host<'_>) -> u64,
 ) -> u64 {
     let (g, mut h) = b.split();
     let mut acc = 0u64;
     for _ in 0..reps {
-        let mem = SliceMemory::new(black_box(&mut *g));
-        let opaque: &dyn GuestMemory = &mem;
-        // Loaded back through `black_box`, the vtable is unknown to the compiler. (Passing the
-        // fat pointer itself through `black_box` stores its halves separately and reloads them
-        // as one vector: a store-forwarding stall of ~10 ns that is the harness's, not guestmem's.)
-        let m: &dyn GuestMemory = if devirt { &mem } else { *black_box(&opaque) };
+        let frame = GuestFrame::from_slice(black_box(&mut *g));
+        let m: &GuestFrame<'_> = if inline { &frame } else { black_box(&frame) };
         let r = f(m, &mut h);
         if r == TRAP {
             return TRAP;
@@ -46,7 +42,7 @@ fn call(
     acc
 }
 
-/// One module per workload, with `opaque` and `devirt` kernels sharing its body.
+/// One module per workload, with `opaque` and `inline` kernels sharing its body.
 macro_rules! gm_kernels {
     ($(
         $(#[$doc:meta])*
@@ -63,7 +59,7 @@ macro_rules! gm_kernels {
             }
 
             #[inline(never)]
-            pub(crate) fn devirt $(<$T: $B>)? (b: &mut Bufs, $n: usize, reps: u32) -> u64 {
+            pub(crate) fn inline $(<$T: $B>)? (b: &mut Bufs, $n: usize, reps: u32) -> u64 {
                 call(b, reps, true, |$m, $h| $body)
             }
         }

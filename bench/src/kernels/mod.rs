@@ -4,9 +4,9 @@
 //!   `hand` (the check C programmers write, the memory length in a register) and `wasm3` (the
 //!   check of wasm3's `m3ApiCheckMem`: the memory size re-read through an out-of-line call on
 //!   every access);
-//! - [`guestmem`]: guestmem's public API, over an opaque `&dyn GuestMemory` (`guestmem`, as an
-//!   interpreter hands it to a host function) and over a memory whose type the compiler sees
-//!   (`guestmem-devirt`). **Every guestmem kernel body is in that one file.**
+//! - [`guestmem`]: guestmem's public API over the host call's `GuestFrame`, handed opaquely
+//!   (`guestmem`, a host function compiled apart from its glue) or in view (`guestmem-inline`,
+//!   one inlined into it). **Every guestmem kernel body is in that one file.**
 //! - `wiggle` (feature `wiggle`): wiggle 48 as its users call it (`wiggle`), and a transcription
 //!   of its checks with the errors built lazily (`wiggle-lazy`, its best case).
 //!
@@ -244,7 +244,7 @@ macro_rules! gm2 {
     ($w:ident $(::<$T:ty>)?) => {
         [
             ("guestmem", guestmem::$w::opaque $(::<$T>)? as Kernel),
-            ("guestmem-devirt", guestmem::$w::devirt $(::<$T>)? as Kernel),
+            ("guestmem-inline", guestmem::$w::inline $(::<$T>)? as Kernel),
         ]
     };
 }

@@ -67,6 +67,12 @@ impl BorrowTable {
         self.live.get()
     }
 
+    /// The entries.
+    #[inline(always)]
+    pub(crate) fn slots(&self) -> &Slots {
+        &self.slots
+    }
+
     /// A copy of the entries.
     #[inline(always)]
     pub(crate) fn copy_slots(&self) -> SlotsCopy {
@@ -128,6 +134,27 @@ impl BorrowTable {
 }
 
 impl Slots {
+    /// Whether the first `live` entries allow `access` of `region` (see [`SlotsCopy::check`]).
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BorrowConflict`] when they do not.
+    #[inline]
+    pub(crate) fn check(
+        &self,
+        live: usize,
+        region: Region,
+        access: BorrowKind,
+    ) -> Result<(), GuestError> {
+        let clash = self.entries(live).any(|b| {
+            b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
+        });
+        if clash {
+            return Err(GuestError::BorrowConflict(region));
+        }
+        Ok(())
+    }
+
     /// The first `live` entries, which are written.
     #[inline]
     fn entries(&self, live: usize) -> impl Iterator<Item = Borrow> + '_ {
