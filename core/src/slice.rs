@@ -378,6 +378,40 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
 /// The proof for bytes, which the element-wise paths copy through.
 const BYTES: Transparent<u8> = Transparent::new();
 
+impl<'a> GuestPtr<'a, [u8]> {
+    /// Copies the bytes into the front of `buf`, uninitialised storage (so a gather buffer on
+    /// the stack needs no zeroing first), and returns that front, initialised.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if `buf` is shorter than the array; otherwise the errors
+    /// of [`validate`](Self::validate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// use guestmem::{GuestFrame, GuestPtr};
+    ///
+    /// let mut bytes = *b"hello, guest";
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 64];
+    /// let (head, rest) = buf.split_at_mut(5);
+    /// let hello = GuestPtr::<[u8]>::new(&mem, (0, 5)).copy_to_uninit(head)?;
+    /// assert_eq!(hello, b"hello");
+    /// let guest = GuestPtr::<[u8]>::new(&mem, (7, 5)).copy_to_uninit(rest)?;
+    /// assert_eq!(guest, b"guest");
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    #[inline]
+    pub fn copy_to_uninit<'b>(
+        &self,
+        buf: &'b mut [core::mem::MaybeUninit<u8>],
+    ) -> Result<&'b mut [u8], GuestError> {
+        raw::copy_out_uninit(self.mem(), self.offset_base(), self.len(), 1, buf)
+    }
+}
+
 impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// Lends the array as `&[T]` without copying.
     ///

@@ -39,12 +39,6 @@ pub(crate) struct BorrowTable {
 /// The entries of a [`BorrowTable`]: `slots[..live]` are all written; the rest are never read.
 pub(crate) struct Slots([Cell<MaybeUninit<Borrow>>; MAX_VIEWS]);
 
-/// A copy of the entries of a [`BorrowTable`], which the range check's slow path takes by
-/// value: no pointer into the frame then reaches a call, so the frame's base, length and count
-/// of views never escape, and the compiler keeps them in registers across a loop of accesses.
-#[derive(Clone, Copy)]
-pub(crate) struct SlotsCopy([MaybeUninit<Borrow>; MAX_VIEWS]);
-
 impl BorrowTable {
     /// An empty table.
     #[inline(always)]
@@ -73,14 +67,6 @@ impl BorrowTable {
         &self.slots
     }
 
-    /// A copy of the entries.
-    #[inline(always)]
-    pub(crate) fn copy_slots(&self) -> SlotsCopy {
-        SlotsCopy(core::array::from_fn(|i| {
-            self.slots.0.get(i).map_or(MaybeUninit::uninit(), Cell::get)
-        }))
-    }
-
     /// The live entries.
     #[inline]
     fn entries(&self) -> impl Iterator<Item = Borrow> + '_ {
@@ -94,7 +80,7 @@ impl BorrowTable {
     /// [`GuestError::BorrowConflict`] when a view forbids it.
     #[inline]
     fn check(&self, region: Region, access: BorrowKind) -> Result<(), GuestError> {
-        self.copy_slots().check(self.live.get(), region, access)
+        self.slots.check(self.live.get(), region, access)
     }
 
     /// Records a view of `region`.
@@ -134,7 +120,9 @@ impl BorrowTable {
 }
 
 impl Slots {
-    /// Whether the first `live` entries allow `access` of `region` (see [`SlotsCopy::check`]).
+    /// Whether the first `live` entries allow `access` of `region`: a shared access (a read,
+    /// a shared view) conflicts with an overlapping mutable view, a mutable one (a write, a
+    /// mutable view) with any overlapping view.
     ///
     /// # Errors
     ///
@@ -164,43 +152,6 @@ impl Slots {
             // it, `release` moves a written one into a freed place); `Borrow` is `Copy`.
             unsafe { slot.get().assume_init() }
         })
-    }
-}
-
-impl SlotsCopy {
-    /// The first `live` entries, which are written (`live` being the count of the table this
-    /// is a copy of).
-    #[inline]
-    fn entries(&self, live: usize) -> impl Iterator<Item = Borrow> + '_ {
-        let live = self.0.get(..live).unwrap_or(&[]);
-        live.iter().map(|slot| {
-            // SAFETY: a copy of `slots[..live]` of a table, which were all written (see
-            // `Slots::entries`).
-            unsafe { slot.assume_init() }
-        })
-    }
-
-    /// Whether the first `live` entries allow `access` of `region`: a shared access (a read,
-    /// a shared view) conflicts with an overlapping mutable view, a mutable one (a write, a
-    /// mutable view) with any overlapping view.
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::BorrowConflict`] when they do not.
-    #[inline]
-    pub(crate) fn check(
-        self,
-        live: usize,
-        region: Region,
-        access: BorrowKind,
-    ) -> Result<(), GuestError> {
-        let clash = self.entries(live).any(|b| {
-            b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
-        });
-        if clash {
-            return Err(GuestError::BorrowConflict(region));
-        }
-        Ok(())
     }
 }
 

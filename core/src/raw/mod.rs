@@ -164,6 +164,24 @@ pub(crate) fn copy_out<T>(
     checked(mem, offset, len, align, Access::Read)?.copy_to(dst, proof)
 }
 
+/// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into the front of
+/// `dst`, and returns that front, initialised.
+///
+/// # Errors
+///
+/// Those of [`validate_read`] for the range; [`GuestError::BufferTooSmall`] if `dst` is
+/// shorter.
+#[inline]
+pub(crate) fn copy_out_uninit<'d>(
+    mem: &GuestFrame<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    dst: &'d mut [core::mem::MaybeUninit<u8>],
+) -> Result<&'d mut [u8], GuestError> {
+    checked(mem, offset, len, align, Access::Read)?.copy_to_uninit(dst)
+}
+
 /// Copies `src`, plain values whose bytes fill the `len` bytes at `offset` (aligned to `align`
 /// in the guest) exactly, into them.
 ///

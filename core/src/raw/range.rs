@@ -3,7 +3,7 @@
 //! check that made one and the accesses it covers (DESIGN §4.9).
 
 use core::marker::PhantomData;
-use core::mem::size_of_val;
+use core::mem::{size_of_val, MaybeUninit};
 use core::ptr;
 
 use super::borrow::{BorrowKind, BorrowTable, Slots};
@@ -345,6 +345,43 @@ impl HostRange<'_> {
         // bytes of `dst`; see above.
         unsafe { ptr::copy_nonoverlapping(self.ptr(), dst.as_mut_ptr().cast::<u8>(), bytes) };
         Ok(())
+    }
+
+    /// Copies the range into the front of `dst`, uninitialised bytes, and returns that front,
+    /// now initialised.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BufferTooSmall`] if `dst` is shorter than the range.
+    #[inline]
+    pub(in crate::raw) fn copy_to_uninit(
+        self,
+        dst: &mut [MaybeUninit<u8>],
+    ) -> Result<&mut [u8], GuestError> {
+        let available = saturate_u32(dst.len());
+        let front = dst
+            .get_mut(..self.len())
+            .ok_or(GuestError::BufferTooSmall {
+                needed: self.region().len,
+                available,
+            })?;
+        if front.is_empty() {
+            return Ok(&mut []);
+        }
+        // No overlap, as in `copy_to`: `dst` is a unique reference.
+        // SAFETY: `len > 0` live guest bytes (`HostRange` invariant) into as many writable
+        // bytes of `front`; any byte may be written into a `MaybeUninit<u8>`.
+        unsafe {
+            ptr::copy_nonoverlapping(self.ptr(), front.as_mut_ptr().cast::<u8>(), front.len())
+        };
+        // SAFETY: the `front.len()` bytes at `front`'s address, borrowed uniquely through
+        // `front` for the returned lifetime, were all written just above, and a
+        // `MaybeUninit<u8>` has the layout of a `u8`.
+        Ok(
+            unsafe {
+                core::slice::from_raw_parts_mut(front.as_mut_ptr().cast::<u8>(), front.len())
+            },
+        )
     }
 
     /// Copies `src`, a slice of plain values whose bytes fill the range exactly, into it.
