@@ -100,16 +100,32 @@ pub(crate) fn read_array<const N: usize>(
     }
 }
 
-/// [`read_array`] past its fast path: out of line, with the frame's parts by value, so that
-/// the fast path's load stays one instruction (the slow path does its own).
-#[inline(never)]
+/// [`read_array`] past its fast path: the frame's parts by value (so that the fast path's
+/// base, length and count stay in registers), and one out-of-line function for every size.
+#[inline(always)]
 fn read_array_slow<const N: usize>(
     parts: Parts<'_>,
     offset: u32,
     len: u32,
     align: u32,
 ) -> Result<[u8; N], GuestError> {
-    parts.check(offset, len, align, Access::Read)?.read_array()
+    let mut bytes = [0u8; N];
+    read_slow(parts, offset, len, align, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The full check and the copy of `dst.len() == len` bytes, out of line.
+#[inline(never)]
+fn read_slow(
+    parts: Parts<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    dst: &mut [u8],
+) -> Result<(), GuestError> {
+    parts
+        .check(offset, len, align, Access::Read)?
+        .copy_to(dst, Transparent::new())
 }
 
 /// Writes `bytes` at `offset`, aligned to `align` in the guest.
@@ -127,22 +143,22 @@ pub(crate) fn write_array<const N: usize>(
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
     match range::fast(mem, offset, len, align) {
         Some(range) => range.write_array(bytes),
-        None => write_array_slow(Parts::of(mem), offset, len, align, bytes),
+        None => write_slow(Parts::of(mem), offset, len, align, &bytes),
     }
 }
 
 /// [`write_array`] past its fast path, out of line (as [`read_array_slow`]).
 #[inline(never)]
-fn write_array_slow<const N: usize>(
+fn write_slow(
     parts: Parts<'_>,
     offset: u32,
     len: u32,
     align: u32,
-    bytes: [u8; N],
+    src: &[u8],
 ) -> Result<(), GuestError> {
     parts
         .check(offset, len, align, Access::Write)?
-        .write_array(bytes)
+        .copy_from(src, Transparent::new())
 }
 
 /// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into `dst`, plain
