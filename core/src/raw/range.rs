@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use core::mem::{size_of_val, MaybeUninit};
 use core::ptr;
 
-use super::borrow::{BorrowKind, BorrowTable, Slots};
+use super::borrow::{BorrowKind, BorrowTable, SlotsCopy};
 use super::frame::GuestFrame;
 use super::plain::Transparent;
 use crate::error::saturate_u32;
@@ -122,7 +122,7 @@ pub(in crate::raw) struct Parts<'m> {
     base: *mut u8,
     mem_len: u32,
     live: usize,
-    slots: &'m Slots,
+    slots: SlotsCopy,
     _frame: PhantomData<&'m GuestFrame<'m>>,
 }
 
@@ -135,7 +135,7 @@ impl<'m> Parts<'m> {
             base,
             mem_len,
             live: table.live(),
-            slots: table.slots(),
+            slots: table.copy_slots(),
             _frame: PhantomData,
         }
     }
