@@ -36,6 +36,23 @@ use crate::{GuestError, GuestFrame, GuestPtr};
 /// assert_eq!(p.read()?, 0x1122_3344_5566_7788);
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
+///
+/// `usize` has no guest encoding (its size is the host's); using it is a build error that says
+/// so (`on_unimplemented`):
+///
+/// ```compile_fail
+/// use guestmem::{GuestFrame, GuestPtr};
+///
+/// let mut bytes = [0u8; 8];
+/// let mem = GuestFrame::new(&mut bytes);
+/// let _ = GuestPtr::<usize>::new(&mem, 0).read();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no layout in guest memory",
+    label = "not a guest type",
+    note = "declare structs, enums and flag sets with `guest_struct!`, `guest_enum!` and \
+            `guest_flags!`; `usize`, `isize`, `bool` and `char` have no fixed guest encoding"
+)]
 pub trait GuestType<'a>: Sized {
     /// Size in guest memory, in bytes.
     const GUEST_SIZE: u32;
@@ -147,6 +164,12 @@ pub trait GuestType<'a>: Sized {
 /// fn bulk<T: GuestTypeTransparent>() {}
 /// bulk::<Pair>();
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be copied or lent as raw bytes",
+    label = "host bytes are not guest bytes",
+    note = "only `u8` and `i8`, and the wider integers and floats on little-endian hosts, are \
+            transparent: copy other types out with `copy_to_slice`, `to_heapless` or `read_iter`"
+)]
 pub trait GuestTypeTransparent: Plain + for<'a> GuestType<'a> {}
 
 impl<T: Plain + for<'a> GuestType<'a>> GuestTypeTransparent for T {}
@@ -285,6 +308,80 @@ mod impls {
         u32 => if_little_endian, i32 => if_little_endian,
         u64 => if_little_endian, i64 => if_little_endian,
         f32 => if_little_endian, f64 => if_little_endian,
+    }
+}
+
+/// An array of `N` guest values, laid out back to back (a `char name[16]` field of a C struct):
+/// `N * T::GUEST_SIZE` bytes, aligned as `T`.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem::{guest_struct, GuestFrame, GuestPtr, GuestType};
+///
+/// guest_struct! {
+///     #[derive(Debug, PartialEq)]
+///     pub struct Entry {
+///         pub name: [u8; 6],
+///         pub size: u16,
+///     }
+/// }
+/// assert_eq!(<Entry as GuestType>::guest_size(), 8);
+///
+/// let mut bytes = [0u8; 8];
+/// let mem = GuestFrame::new(&mut bytes);
+/// let at = GuestPtr::<Entry>::new(&mem, 0);
+/// at.write(Entry { name: *b"a.txt\0", size: 513 })?;
+/// assert_eq!(at.read()?.name, *b"a.txt\0");
+/// # Ok::<(), guestmem::GuestError>(())
+/// ```
+impl<'a, T: GuestType<'a>, const N: usize> GuestType<'a> for [T; N] {
+    const GUEST_SIZE: u32 = array_size(T::GUEST_SIZE, N);
+    const GUEST_ALIGN: u32 = T::GUEST_ALIGN;
+
+    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+        let too_small = GuestError::BufferTooSmall {
+            needed: Self::GUEST_SIZE,
+            available: crate::error::saturate_u32(bytes.len()),
+        };
+        let size = usize::try_from(T::GUEST_SIZE).map_err(|_| too_small)?;
+        let len = usize::try_from(Self::GUEST_SIZE).map_err(|_| too_small)?;
+        let bytes = bytes.get(..len).ok_or(too_small)?;
+        let mut out = heapless::Vec::<T, N>::new();
+        for i in 0..N {
+            let at = i.checked_mul(size).ok_or(too_small)?;
+            let element = bytes.get(at..).ok_or(too_small)?;
+            // `N` pushes into a vector of capacity `N`: never full.
+            out.push(T::decode(mem, element)?).map_err(|_| too_small)?;
+        }
+        out.into_array().map_err(|_| too_small)
+    }
+
+    fn encode(&self, bytes: &mut [u8]) -> Result<(), GuestError> {
+        let too_small = GuestError::BufferTooSmall {
+            needed: Self::GUEST_SIZE,
+            available: crate::error::saturate_u32(bytes.len()),
+        };
+        let size = usize::try_from(T::GUEST_SIZE).map_err(|_| too_small)?;
+        for (i, value) in self.iter().enumerate() {
+            let at = i.checked_mul(size).ok_or(too_small)?;
+            value.encode(bytes.get_mut(at..).ok_or(too_small)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// `n` elements of `size` bytes, at compile time: an array past 4 GiB stops the build.
+#[allow(clippy::panic, clippy::as_conversions)] // evaluated in constants only
+const fn array_size(size: u32, n: usize) -> u32 {
+    let n = if n > u32::MAX as usize {
+        panic!("guest array larger than 4 GiB")
+    } else {
+        n as u32
+    };
+    match size.checked_mul(n) {
+        Some(bytes) => bytes,
+        None => panic!("guest array larger than 4 GiB"),
     }
 }
 

@@ -36,6 +36,11 @@ pub use raw::{GuestFrame, Transparent, MAX_VIEWS};
 pub use slice::{GuestIter, ReadIter};
 pub use view::{GuestSlice, GuestSliceMut, GuestStr};
 
+/// The `heapless` crate, whose containers [`GuestPtr::to_heapless`] returns: use it from here
+/// so that your containers are the same version as guestmem's. A `heapless` upgrade that
+/// changes those types is a breaking release of guestmem.
+pub use heapless;
+
 /// What the macros expand to. Not public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {

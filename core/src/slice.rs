@@ -379,6 +379,25 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
 const BYTES: Transparent<u8> = Transparent::new();
 
 impl<'a> GuestPtr<'a, [u8]> {
+    /// The same bytes as a string (checks nothing; the UTF-8 check comes with each access).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestFrame, GuestPtr};
+    ///
+    /// let mut bytes = *b"name=value";
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let raw = GuestPtr::<[u8]>::new(&mem, (5, 5));
+    /// assert_eq!(&*raw.as_str_ptr().as_str()?, "value");
+    /// assert_eq!(raw.as_str_ptr().as_bytes(), raw);
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    #[inline]
+    pub fn as_str_ptr(&self) -> GuestPtr<'a, str> {
+        GuestPtr::new(self.mem(), self.pointer())
+    }
+
     /// Copies the bytes into the front of `buf`, uninitialised storage (so a gather buffer on
     /// the stack needs no zeroing first), and returns that front, initialised.
     ///
@@ -475,6 +494,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
 
 /// The iterator of [`GuestPtr::<[T]>::read_iter`](GuestPtr::read_iter): copies each element
 /// onto the stack and decodes it from the copy.
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ReadIter<'a, T> {
     mem: &'a GuestFrame<'a>,
     elements: raw::Cursor<'a>,
@@ -511,6 +531,8 @@ impl<'a, T: GuestType<'a>> Iterator for ReadIter<'a, T> {
 
 impl<'a, T: GuestType<'a>> FusedIterator for ReadIter<'a, T> {}
 
+impl<'a, T: GuestType<'a>> ExactSizeIterator for ReadIter<'a, T> {}
+
 impl<T> core::fmt::Debug for ReadIter<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ReadIter")
@@ -521,6 +543,7 @@ impl<T> core::fmt::Debug for ReadIter<'_, T> {
 
 /// The iterator of [`GuestPtr::<[T]>::iter`](GuestPtr::iter).
 #[derive(Debug, Clone)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct GuestIter<'a, T> {
     array: GuestPtr<'a, [T]>,
     next: u32,

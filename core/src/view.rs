@@ -59,6 +59,7 @@ fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError>
 /// }; // the view, and its record in the borrow table, end here
 /// assert_eq!(slice.len(), 4);
 /// ```
+#[must_use = "a view records a loan until it is dropped; dropping it at once lends nothing"]
 pub struct GuestSlice<'a, T> {
     lent: Lent<'a, T>,
 }
@@ -82,6 +83,7 @@ pub struct GuestSlice<'a, T> {
 /// assert!(GuestPtr::<[u8]>::new(&mem, (0, 3)).as_slice().is_err());
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
+#[must_use = "a view records a loan until it is dropped; dropping it at once lends nothing"]
 pub struct GuestSliceMut<'a, T> {
     lent: LentMut<'a, T>,
 }
@@ -101,6 +103,7 @@ pub struct GuestSliceMut<'a, T> {
 /// assert_eq!(format!("{var}"), "PATH=/bin");
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
+#[must_use = "a view records a loan until it is dropped; dropping it at once lends nothing"]
 pub struct GuestStr<'a> {
     lent: LentStr<'a>,
 }
