@@ -168,7 +168,9 @@ macro_rules! __one {
 ///     GuestPtr::<Whence>::new(&mem, 1).read(),
 ///     Err(GuestError::InvalidEnumValue("Whence", 9))
 /// );
-/// assert_eq!(Whence::try_from(2u8), Ok(Whence::End));
+/// assert_eq!(Whence::from_raw(2), Ok(Whence::End));
+/// assert_eq!(Whence::Cur.to_raw(), 1);
+/// assert_eq!(u8::from(Whence::End), 2);
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
 #[macro_export]
@@ -185,13 +187,30 @@ macro_rules! guest_enum {
             $( $(#[$vattr])* $variant = $value, )*
         }
 
+        #[allow(dead_code)]
         impl $name {
             /// The value that the guest stores for this variant.
             #[inline]
-            pub const fn to_repr(&self) -> $repr {
-                match *self {
+            pub const fn to_raw(self) -> $repr {
+                match self {
                     $( $name::$variant => $value, )*
                 }
+            }
+
+            /// The variant the guest stores as `raw`.
+            ///
+            /// # Errors
+            ///
+            /// [`GuestError::InvalidEnumValue`]($crate::GuestError::InvalidEnumValue) if no
+            /// variant has that value.
+            #[inline]
+            #[allow(clippy::as_conversions)] // widening to `u64`, in a `const fn`
+            pub const fn from_raw(raw: $repr) -> ::core::result::Result<Self, $crate::GuestError> {
+                $( if raw == $value { return ::core::result::Result::Ok($name::$variant); } )*
+                ::core::result::Result::Err($crate::GuestError::InvalidEnumValue(
+                    ::core::stringify!($name),
+                    raw as u64,
+                ))
             }
         }
 
@@ -199,11 +218,14 @@ macro_rules! guest_enum {
             type Error = $crate::GuestError;
             #[inline]
             fn try_from(raw: $repr) -> ::core::result::Result<Self, $crate::GuestError> {
-                $( if raw == $value { return ::core::result::Result::Ok($name::$variant); } )*
-                ::core::result::Result::Err($crate::GuestError::InvalidEnumValue(
-                    ::core::stringify!($name),
-                    ::core::primitive::u64::from(raw),
-                ))
+                Self::from_raw(raw)
+            }
+        }
+
+        impl ::core::convert::From<$name> for $repr {
+            #[inline]
+            fn from(value: $name) -> $repr {
+                value.to_raw()
             }
         }
 
@@ -216,22 +238,22 @@ macro_rules! guest_enum {
                 mem: &'a $crate::GuestFrame<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
-                <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::try_from)
+                <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::from_raw)
             }
 
             #[inline]
             fn encode(&self, bytes: &mut [u8]) -> ::core::result::Result<(), $crate::GuestError> {
-                $crate::GuestType::encode(&self.to_repr(), bytes)
+                $crate::GuestType::encode(&self.to_raw(), bytes)
             }
 
             #[inline]
             fn read(ptr: &$crate::GuestPtr<'a, Self>) -> ::core::result::Result<Self, $crate::GuestError> {
-                ptr.cast::<$repr>().read().and_then(Self::try_from)
+                ptr.cast::<$repr>().read().and_then(Self::from_raw)
             }
 
             #[inline]
             fn write(ptr: &$crate::GuestPtr<'_, Self>, val: Self) -> ::core::result::Result<(), $crate::GuestError> {
-                ptr.cast::<$repr>().write(val.to_repr())
+                ptr.cast::<$repr>().write(val.to_raw())
             }
         }
     };
@@ -241,9 +263,10 @@ macro_rules! guest_enum {
 /// [`GuestType`](crate::GuestType) impl. Reading a value with a bit the set does not define
 /// fails with [`GuestError::InvalidFlagValue`](crate::GuestError::InvalidFlagValue).
 ///
-/// The type is a `Copy` newtype with the flag constants, `empty`, `all`, `bits`, `from_bits`
-/// (which refuses undefined bits), `from_bits_truncate`, `contains`, `is_empty`, and the `|`,
-/// `&`, `|=` operators.
+/// The type is a `Copy` newtype with the flag constants, `empty`, `all`, `to_raw`, `from_raw`
+/// (which refuses undefined bits, as reading does), `from_raw_truncate`, `contains`,
+/// `is_empty`, the `|`, `&`, `|=` operators, and `TryFrom`/`From` for the raw integer — the
+/// same raw-value names as [`guest_enum!`](crate::guest_enum).
 ///
 /// # Examples
 ///
@@ -300,26 +323,35 @@ macro_rules! guest_flags {
                 Self(0 $( | $value )*)
             }
 
-            /// The raw bits.
+            /// The value that the guest stores for these flags.
             #[inline]
-            pub const fn bits(self) -> $repr {
+            pub const fn to_raw(self) -> $repr {
                 self.0
             }
 
-            /// The flags of `bits`, or `None` if it has a bit no flag defines.
+            /// The flags the guest stores as `raw`.
+            ///
+            /// # Errors
+            ///
+            /// [`GuestError::InvalidFlagValue`]($crate::GuestError::InvalidFlagValue) if `raw`
+            /// has a bit no flag defines.
             #[inline]
-            pub const fn from_bits(bits: $repr) -> ::core::option::Option<Self> {
-                if bits & !Self::all().0 == 0 {
-                    ::core::option::Option::Some(Self(bits))
+            #[allow(clippy::as_conversions)] // widening to `u64`, in a `const fn`
+            pub const fn from_raw(raw: $repr) -> ::core::result::Result<Self, $crate::GuestError> {
+                if raw & !Self::all().0 == 0 {
+                    ::core::result::Result::Ok(Self(raw))
                 } else {
-                    ::core::option::Option::None
+                    ::core::result::Result::Err($crate::GuestError::InvalidFlagValue(
+                        ::core::stringify!($name),
+                        raw as u64,
+                    ))
                 }
             }
 
-            /// The flags of `bits`, dropping bits no flag defines.
+            /// The flags of `raw`, dropping bits no flag defines.
             #[inline]
-            pub const fn from_bits_truncate(bits: $repr) -> Self {
-                Self(bits & Self::all().0)
+            pub const fn from_raw_truncate(raw: $repr) -> Self {
+                Self(raw & Self::all().0)
             }
 
             /// Whether every flag of `other` is set in `self`.
@@ -332,6 +364,21 @@ macro_rules! guest_flags {
             #[inline]
             pub const fn is_empty(self) -> bool {
                 self.0 == 0
+            }
+        }
+
+        impl ::core::convert::TryFrom<$repr> for $name {
+            type Error = $crate::GuestError;
+            #[inline]
+            fn try_from(raw: $repr) -> ::core::result::Result<Self, $crate::GuestError> {
+                Self::from_raw(raw)
+            }
+        }
+
+        impl ::core::convert::From<$name> for $repr {
+            #[inline]
+            fn from(value: $name) -> $repr {
+                value.to_raw()
             }
         }
 
@@ -373,11 +420,7 @@ macro_rules! guest_flags {
                 mem: &'a $crate::GuestFrame<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
-                let raw = <$repr as $crate::GuestType<'a>>::decode(mem, bytes)?;
-                Self::from_bits(raw).ok_or($crate::GuestError::InvalidFlagValue(
-                    ::core::stringify!($name),
-                    ::core::primitive::u64::from(raw),
-                ))
+                <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::from_raw)
             }
 
             #[inline]

@@ -174,15 +174,18 @@ fn invalid_enum_and_flag_values_are_refused_on_read() {
     GuestPtr::<u8>::new(&mem, 0).write(3).unwrap();
     assert_eq!(stat.read(), Err(GuestError::InvalidFlagValue("Rights", 1)));
     GuestPtr::<u64>::new(&mem, 8)
-        .write(Rights::all().bits())
+        .write(Rights::all().to_raw())
         .unwrap();
     assert_eq!(
         stat.read().unwrap().rights,
         Rights::READ | Rights::SEEK | Rights::WRITE
     );
-    assert_eq!(Rights::from_bits(1), None);
     assert_eq!(
-        Rights::from_bits_truncate(0x43),
+        Rights::from_raw(1),
+        Err(GuestError::InvalidFlagValue("Rights", 1))
+    );
+    assert_eq!(
+        Rights::from_raw_truncate(0x43),
         Rights::READ | Rights::WRITE
     );
     // A struct is checked once, as a whole: out of bounds even if its first field is inside.

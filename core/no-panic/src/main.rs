@@ -66,7 +66,7 @@ fn exercise(mem: &GuestFrame<'_>) {
     let padded = GuestPtr::<Padded>::new(mem, opaque(32));
     if let Ok(v) = padded.read() {
         keep(v.kind as u8);
-        keep(v.mode.bits());
+        keep(v.mode.to_raw());
         keep(v.size);
         keep(padded.write(v));
     }
