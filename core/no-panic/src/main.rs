@@ -5,7 +5,7 @@
 
 use core::hint::black_box;
 
-use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestPtr, GuestFrame};
+use guestmem::{guest_enum, guest_flags, guest_struct, GuestError, GuestFrame, GuestPtr};
 
 guest_struct! {
     struct Iovec<'a> {
@@ -67,6 +67,7 @@ fn exercise(mem: &GuestFrame<'_>) {
     if let Ok(v) = padded.read() {
         keep(v.kind as u8);
         keep(v.mode.to_raw());
+        keep(Mode::from_raw(opaque(5).try_into().unwrap_or(0)).map(Mode::to_raw));
         keep(v.size);
         keep(padded.write(v));
     }
@@ -89,6 +90,12 @@ fn exercise(mem: &GuestFrame<'_>) {
     keep(bytes.copy_from_slice(&buf));
     keep(bytes.to_heapless::<32>().map(|v| v.len()));
     keep(bytes.validate());
+    keep(bytes.validate_write());
+    let mut spare = [core::mem::MaybeUninit::<u8>::uninit(); 16];
+    keep(bytes.copy_to_uninit(&mut spare).map(|b| b.len()));
+    keep(bytes.as_str_ptr().as_str().map(|t| t.len()));
+    keep(GuestPtr::<[u8; 6]>::new(mem, at).read());
+    keep(GuestPtr::<[u16; 3]>::new(mem, at).write([1, 2, 3]));
     let words = GuestPtr::<[u32]>::new(mem, (at, opaque(4)));
     let mut out = [0u32; 4];
     keep(words.copy_to_slice(&mut out));
