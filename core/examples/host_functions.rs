@@ -10,7 +10,7 @@
     clippy::expect_used
 )]
 
-use guestmem::{guest_struct, GuestError, GuestFrame, GuestPtr};
+use guestmem::{guest_struct, GuestError, GuestFrame, GuestPtr, Region};
 
 guest_struct! {
     /// A WASI `ciovec`: where a buffer the guest wants written is, and how long it is.
@@ -63,27 +63,46 @@ fn main() {
     let mem = GuestFrame::new(memory.as_mut_slice());
 
     println!("honest guest: fd_write(1, iovs=16, iovs_len=2, nwritten=8)");
-    match fd_write(&mem, 16, 2, 8) {
-        Ok(n) => println!(
-            "  -> wrote {n} bytes; *nwritten = {:?}\n",
-            GuestPtr::<u32>::new(&mem, 8).read()
-        ),
-        Err(e) => println!("  -> error: {e}\n"),
-    }
+    let written = fd_write(&mem, 16, 2, 8);
+    let nwritten = GuestPtr::<u32>::new(&mem, 8).read();
+    println!("  -> {written:?}; *nwritten = {nwritten:?}\n");
+    assert_eq!((written, nwritten), (Ok(54), Ok(54)));
 
     println!("hostile guest: the same function, bad arguments");
-    let attacks: [(&str, u32, u32, u32); 5] = [
-        ("iovec array past the end of memory", 248, 2, 8),
-        ("iovec count that overflows 32 bits", 16, 0x2000_0000, 8),
-        ("misaligned out-pointer", 16, 2, 9),
-        ("out-pointer at u32::MAX", 16, 2, u32::MAX),
-        ("iovec array at a misaligned offset", 17, 1, 8),
+    let attacks = [
+        (
+            "iovec array past the end of memory",
+            (248, 2, 8),
+            GuestError::PtrOutOfBounds(Region::new(248, 16)),
+        ),
+        (
+            "iovec count that overflows 32 bits",
+            (16, 0x2000_0000, 8),
+            GuestError::PtrOverflow,
+        ),
+        (
+            "misaligned out-pointer",
+            (16, 2, 9),
+            GuestError::PtrNotAligned(Region::new(9, 4), 4),
+        ),
+        (
+            "out-pointer at u32::MAX",
+            (16, 2, u32::MAX),
+            GuestError::PtrOverflow,
+        ),
+        (
+            "iovec array at a misaligned offset",
+            (17, 1, 8),
+            GuestError::PtrNotAligned(Region::new(17, 8), 4),
+        ),
     ];
-    for (what, iovs, len, nwritten) in attacks {
-        match fd_write(&mem, iovs, len, nwritten) {
+    for (what, (iovs, len, nwritten), expected) in attacks {
+        let result = fd_write(&mem, iovs, len, nwritten);
+        match result {
             Ok(n) => println!("  {what}: wrote {n} bytes (unexpected)"),
             Err(e) => println!("  {what}: refused: {e}"),
         }
+        assert_eq!(result, Err(expected), "{what}");
     }
     // An iovec whose buffer runs off the end of memory, written by the guest at offset 32.
     GuestPtr::<Iovec<'_>>::new(&mem, 32)
@@ -92,9 +111,14 @@ fn main() {
             buf_len: 100,
         })
         .expect("offset 32 is inside memory");
-    match fd_write(&mem, 32, 1, 8) {
+    let result = fd_write(&mem, 32, 1, 8);
+    match result {
         Ok(n) => println!("  iovec buffer past the end: wrote {n} bytes (unexpected)"),
         Err(e) => println!("  iovec buffer past the end: refused: {e}"),
     }
+    assert_eq!(
+        result,
+        Err(GuestError::PtrOutOfBounds(Region::new(200, 100)))
+    );
     println!("\nthe host is still running: every bad pointer became an error, none a fault");
 }
