@@ -42,6 +42,8 @@ pub fn all() -> StepResult {
         "fuzz corpus replay",
         &mut cargo(None, &["test", "-p", "guestmem-fuzz", "--test", "replay"]),
     )?;
+    crate::publish::examples()?;
+    crate::publish::all()?;
     cross()?;
     no_panic()?;
     miri()?;

@@ -6,6 +6,9 @@
 //! cargo xtask miri            only the Miri runs
 //! cargo xtask no-panic        only the no-panic link of the core, with its .text size
 //! cargo xtask cross           only the core's bare-metal builds, every feature set
+//! cargo xtask package         only the publishing checks: MSRV, docs.rs build, package
+//!                             contents and README links, cargo publish --dry-run
+//! cargo xtask package-check   only the package contents and README links
 //! cargo xtask guests          rebuild the example guests from their sources
 //! cargo xtask firmware        build, run and measure the Cortex-M firmware under QEMU
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
@@ -19,6 +22,7 @@ mod bench;
 mod checks;
 mod firmware;
 mod fuzz;
+mod publish;
 mod util;
 mod wasm3;
 
@@ -38,6 +42,8 @@ fn main() -> ExitCode {
         "miri" => checks::miri(),
         "no-panic" => checks::no_panic(),
         "cross" => checks::cross(),
+        "package" => publish::all(),
+        "package-check" => publish::package_check(),
         "guests" => wasm3::guests(rest),
         "firmware" => firmware::run(rest),
         "bench" => bench::run(rest),
@@ -64,4 +70,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|cross|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|package|package-check|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]>";
