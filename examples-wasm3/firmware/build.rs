@@ -5,7 +5,10 @@
 //! 2. asks arm-none-eabi-gcc for wasm3's struct layout and configuration, compiled with the
 //!    same macros as wasm3-sys's C build (`BINDGEN_EXTRA_CLANG_ARGS`, set in
 //!    `.cargo/config.toml`), and writes them to `OUT_DIR/wasm3_c.rs`, where `src/layout.rs`
-//!    compares them with the bindgen types at compile time.
+//!    compares them with the bindgen types at compile time;
+//! 3. with `--features bench` (the measurement image), compiles `c/bench.c` and
+//!    `c/bench_memsize.c` — C host functions written with wasm3's macros — with the compiler,
+//!    flags and macros of wasm3-sys's own C build, and links them.
 
 use std::env;
 use std::fmt::Write as _;
@@ -45,6 +48,8 @@ fn run() -> Result<()> {
     let target = env::var("TARGET").unwrap_or_default();
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=c/layout.c");
+    println!("cargo:rerun-if-changed=c/bench.c");
+    println!("cargo:rerun-if-changed=c/bench_memsize.c");
     println!("cargo:rerun-if-env-changed=BINDGEN_EXTRA_CLANG_ARGS");
     println!("cargo:rerun-if-env-changed=WASM3_SOURCE");
 
@@ -76,7 +81,41 @@ fn run() -> Result<()> {
         .map_err(|e| e.to_string())?;
     }
     fs::write(out.join("wasm3_c.rs"), rs).map_err(|e| format!("wasm3_c.rs: {e}"))?;
+    if env::var_os("CARGO_FEATURE_BENCH").is_some() {
+        compile_bench_c()?;
+    }
     Ok(())
+}
+
+/// wasm3's configuration macros (`BINDGEN_EXTRA_CLANG_ARGS`, which wasm3-sys also passes to
+/// its C build), one argument each.
+fn wasm3_extra_args() -> Result<Vec<String>> {
+    let extra = env::var("BINDGEN_EXTRA_CLANG_ARGS").unwrap_or_default();
+    if extra.contains(['"', '\'', '\\']) {
+        return Err("BINDGEN_EXTRA_CLANG_ARGS: quoting is not supported here".into());
+    }
+    Ok(extra.split_whitespace().map(str::to_string).collect())
+}
+
+/// Compiles the measurement image's C host functions as wasm3-sys 0.3.0's build.rs compiles
+/// wasm3: `cc::Build` (so the same compiler, target flags and `-O` level from the profile),
+/// `d_m3LogOutput=0`, no warnings, wasm3's source directory, `BINDGEN_EXTRA_CLANG_ARGS`,
+/// `d_m3Use32BitSlots=0` — in that order.
+fn compile_bench_c() -> Result<()> {
+    let source = wasm3_source()?;
+    let mut c = cc::Build::new();
+    c.files(["c/bench.c", "c/bench_memsize.c"])
+        .cpp(false)
+        .define("d_m3LogOutput", Some("0"))
+        .warnings(false)
+        .extra_warnings(false)
+        .include(&source);
+    for flag in wasm3_extra_args()? {
+        c.flag(&flag);
+    }
+    c.define("d_m3Use32BitSlots", Some("0"));
+    c.try_compile("firmware_bench_c")
+        .map_err(|e| format!("c/bench.c: {e}"))
 }
 
 /// wasm3's C sources (from wasm3-sys 0.3.0 in the cargo registry, or `WASM3_SOURCE`).
@@ -119,11 +158,7 @@ fn wasm3_c_layout(out: &Path) -> Result<Vec<(String, u64)>> {
         .arg(&source)
         // What wasm3-sys defines itself (feature use-32bit-slots off).
         .args(["-Dd_m3LogOutput=0", "-Dd_m3Use32BitSlots=0"]);
-    let extra = env::var("BINDGEN_EXTRA_CLANG_ARGS").unwrap_or_default();
-    if extra.contains(['"', '\'', '\\']) {
-        return Err("BINDGEN_EXTRA_CLANG_ARGS: quoting is not supported here".into());
-    }
-    gcc.args(extra.split_whitespace());
+    gcc.args(wasm3_extra_args()?);
     gcc.arg("c/layout.c").arg("-o").arg(&asm);
     let status = gcc
         .status()

@@ -16,11 +16,14 @@ static RAW_WASM: [u8; include_bytes!("../guests/raw.wasm").len()] =
     *include_bytes!("../guests/raw.wasm");
 static HOSTILE_WASM: [u8; include_bytes!("../guests/hostile.wasm").len()] =
     *include_bytes!("../guests/hostile.wasm");
+#[cfg(feature = "bench")]
+static BENCH_WASM: [u8; include_bytes!("../guests/bench.wasm").len()] =
+    *include_bytes!("../guests/bench.wasm");
 
-// SAFETY (for the three below): `TrustedModule::new`'s precondition 1 is that the bytes pass
+// SAFETY (for the four below): `TrustedModule::new`'s precondition 1 is that the bytes pass
 // guestmem-wasm3's `validate`; `cargo xtask firmware` checks `guests/hello.wasm`,
-// `guests/raw.wasm` and `guests/hostile.wasm` with it before building the image that
-// includes them.
+// `guests/raw.wasm`, `guests/hostile.wasm` and `guests/bench.wasm` with it before building
+// the images that include them.
 
 /// `guests/hello.c`: a WASI command.
 // SAFETY: validated before the build, as argued above.
@@ -31,3 +34,7 @@ pub(crate) const RAW: TrustedModule<'static> = unsafe { TrustedModule::new(&RAW_
 /// `guests/hostile.c`: bad pointers and lengths for every host function.
 // SAFETY: validated before the build, as argued above.
 pub(crate) const HOSTILE: TrustedModule<'static> = unsafe { TrustedModule::new(&HOSTILE_WASM) };
+/// `guests/bench.c`: the measurement image's bench guest.
+#[cfg(feature = "bench")]
+// SAFETY: validated before the build, as argued above.
+pub(crate) const BENCH: TrustedModule<'static> = unsafe { TrustedModule::new(&BENCH_WASM) };

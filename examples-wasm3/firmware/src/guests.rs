@@ -32,6 +32,9 @@ enum Kind {
     Raw,
     /// `attempt(n) -> i32` for n = 0, 1, … until -1; `describe(n)` prints what it does.
     Hostile,
+    /// The measurement image's bench: see `bench.rs`.
+    #[cfg(feature = "bench")]
+    Bench,
 }
 
 /// An embedded guest.
@@ -44,23 +47,36 @@ pub(crate) struct Guest {
 }
 
 /// Every guest; the first is the default.
-pub(crate) static GUESTS: [Guest; 3] = [
+#[cfg(not(feature = "bench"))]
+pub(crate) static GUESTS: [Guest; 3] = [HELLO, RAW, HOSTILE];
+/// Every guest; the first is the default.
+#[cfg(feature = "bench")]
+pub(crate) static GUESTS: [Guest; 4] = [
+    HELLO,
+    RAW,
+    HOSTILE,
     Guest {
-        name: "hello",
-        module: embedded::HELLO,
-        kind: Kind::Wasi,
-    },
-    Guest {
-        name: "raw",
-        module: embedded::RAW,
-        kind: Kind::Raw,
-    },
-    Guest {
-        name: "hostile",
-        module: embedded::HOSTILE,
-        kind: Kind::Hostile,
+        name: "bench",
+        module: embedded::BENCH,
+        kind: Kind::Bench,
     },
 ];
+
+const HELLO: Guest = Guest {
+    name: "hello",
+    module: embedded::HELLO,
+    kind: Kind::Wasi,
+};
+const RAW: Guest = Guest {
+    name: "raw",
+    module: embedded::RAW,
+    kind: Kind::Raw,
+};
+const HOSTILE: Guest = Guest {
+    name: "hostile",
+    module: embedded::HOSTILE,
+    kind: Kind::Hostile,
+};
 
 /// The guest called `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
@@ -90,6 +106,8 @@ pub(crate) fn run(guest: &Guest, ctx: &mut Ctx) -> Status {
         Kind::Wasi => run_wasi(guest, &mut rt),
         Kind::Raw => run_raw(guest, &mut rt),
         Kind::Hostile => run_hostile(&mut rt),
+        #[cfg(feature = "bench")]
+        Kind::Bench => crate::bench::run(&mut rt),
     }
 }
 

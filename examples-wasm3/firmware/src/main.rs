@@ -11,7 +11,13 @@
 
 // `unsafe_code` is denied for the firmware (Cargo.toml) and allowed only where it meets C,
 // the board or the build, each with its reason.
+#[cfg(feature = "bench")]
+mod bench;
 mod board;
+#[cfg(feature = "bench")]
+#[allow(unsafe_code)]
+// the C boundary: links c/bench.c's host functions, exports their sink; an asm loop
+mod c_bench;
 #[allow(unsafe_code)] // the build boundary: the promise that the embedded guests were validated
 mod embedded;
 mod guests;
@@ -24,6 +30,8 @@ mod measure;
 mod panic;
 #[allow(unsafe_code)] // the board boundary: semihosting calls to QEMU
 mod semihosting;
+#[cfg(feature = "bench")]
+mod sink;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
@@ -56,8 +64,10 @@ fn run(stack: &Stack) -> u32 {
         None => guests::GUESTS.first(),
         Some(name) => guests::find(name),
     };
+    #[cfg(feature = "bench")]
+    bench::set_calls(words.next());
     let Some(guest) = guest else {
-        hprintln!("fw: unknown guest; the guests are: hello, raw, hostile");
+        hprintln!("fw: unknown guest; the guests are: hello, raw, hostile (and bench, with --features bench)");
         return 2;
     };
     let (height, slots, page) = layout::LIMITS;
