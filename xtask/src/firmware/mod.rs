@@ -1,5 +1,8 @@
 //! `cargo xtask firmware`: builds the Cortex-M firmware for both QEMU boards, runs each
-//! embedded guest, checks its output and exit status, and prints the flash and RAM budgets.
+//! embedded guest, checks its output and exit status, and prints the flash and RAM budgets;
+//! then builds the measurement image (`--features bench`) of each board, runs its `bench`
+//! guest under QEMU's instruction counter, and prints instructions per host call for host
+//! functions in C with wasm3's macros, in guestmem, and in guestmem's fastest path.
 //! Owned by the firmware example (examples-wasm3/firmware/).
 //!
 //! ```text
@@ -18,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{cargo, cmd, describe, root, step, StepResult};
 
+mod bench;
 mod sizes;
 
 use sizes::{print_table, Sizes};
@@ -152,9 +156,42 @@ const GUESTS: [Guest; 3] = [
     },
 ];
 
+/// The measurement image's guest (`--features bench`): not in the shipped image, run by
+/// [`bench::run`] under the instruction counter; its output is checked there.
+const BENCH_GUEST: Guest = Guest {
+    name: "bench",
+    wasi: false,
+    exports: &[
+        "fd_write_loop",
+        "fill16_loop",
+        "fd_write_nwritten",
+        "fd_write_bytes",
+        "fd_write_hash",
+        "fill16_sum_of_last",
+        "fill16_expected",
+    ],
+    status: 0,
+    expect: &[],
+};
+
 /// The host functions of the `env` module (guestmem-wasm3's `raw_host`); every
 /// `wasi_snapshot_preview1` function is linked too.
 const RAW_IMPORTS: [&str; 4] = ["print", "sum_points", "shape_area", "upper"];
+
+/// The host functions of the `bench` module, which only the measurement image links (the C
+/// ones from `c/bench.c`, the others from `src/bench.rs`).
+const BENCH_IMPORTS: [&str; 10] = [
+    "nop_fd_write",
+    "c_fd_write",
+    "fast_fd_write",
+    "gm_nop_fd_write",
+    "nop_fill16",
+    "c_fill16",
+    "gm_fill16",
+    "fast_fill16",
+    "gm_nop_fill16",
+    "lean_fill16",
+];
 
 /// The wasm-ld flags of every firmware guest: a 2 KiB shadow stack below the data (an
 /// overflow traps instead of overwriting it), one page declared as both initial and maximum,
@@ -186,19 +223,39 @@ pub fn run(args: &[String]) -> StepResult {
     fmt.current_dir(root().join(DIR));
     step("firmware: format", &mut fmt)?;
     for board in &BOARDS {
-        let mut clippy = firmware_cargo(board, "clippy");
-        clippy.args(["--", "-D", "warnings"]);
-        step(&format!("firmware: clippy {}", board.name), &mut clippy)?;
+        for bench in [false, true] {
+            let mut clippy = firmware_cargo(board, "clippy", bench);
+            clippy.args(["--", "-D", "warnings"]);
+            let what = if bench { " (measurement image)" } else { "" };
+            step(
+                &format!("firmware: clippy {}{what}", board.name),
+                &mut clippy,
+            )?;
+        }
     }
     for board in &BOARDS {
+        // The measurement image first: both are linked to the same path, and the shipped one
+        // must be there last (its sizes are read below).
+        let bench_elf = build_bench(board)?;
         let elf = build(board)?;
         let runs = run_guests(board, &elf, &mut failures);
         let sizes = Sizes::of(board, &elf)?;
-        reports.push((board, sizes, runs));
+        let bench_sizes = Sizes::of(board, &bench_elf)?;
+        let bench = bench::run(board, &bench_elf, &mut failures);
+        reports.push((board, sizes, bench_sizes, runs, bench));
     }
     println!("\n==> firmware: sizes (release, opt-level \"s\", lto, panic = abort)");
-    for (board, sizes, runs) in &reports {
-        print_table(board, sizes, runs, &mut failures);
+    for (board, sizes, bench_sizes, runs, _) in &reports {
+        print_table(board, sizes, bench_sizes, runs, &mut failures);
+    }
+    println!(
+        "\n==> firmware: instructions per host call (issue 9): C with wasm3's macros \
+         (m3ApiCheckMem), guestmem as the example writes host functions, guestmem's fastest path"
+    );
+    for (board, _, _, _, bench) in &reports {
+        if let Some(b) = bench {
+            bench::print_table(board, b);
+        }
     }
     if failures.is_empty() {
         println!("\n<== firmware: every guest behaved on both boards, every budget met");
@@ -214,7 +271,7 @@ pub fn run(args: &[String]) -> StepResult {
 /// Rebuilds `guests/*.wasm` from their C sources with Debian's clang-14.
 fn build_guests() -> StepResult {
     let dir = root().join(DIR).join("guests");
-    for g in &GUESTS {
+    for g in GUESTS.iter().chain([&BENCH_GUEST]) {
         let (src, out) = (format!("{}.c", g.name), format!("{}.wasm", g.name));
         let mut c = if g.wasi {
             cmd("clang-14", &["--target=wasm32-wasi", "-Os"])
@@ -236,7 +293,8 @@ fn build_guests() -> StepResult {
 /// firmware's `Runtime::with_config_trusted`): only what wasm3 0.4.7 runs, the exports the firmware
 /// calls, and only imports the firmware links.
 fn check_guests() -> StepResult {
-    let files: Vec<String> = GUESTS
+    let all: Vec<&Guest> = GUESTS.iter().chain([&BENCH_GUEST]).collect();
+    let files: Vec<String> = all
         .iter()
         .map(|g| format!("{DIR}/guests/{}.wasm", g.name))
         .collect();
@@ -261,7 +319,7 @@ fn check_guests() -> StepResult {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    for (g, file) in GUESTS.iter().zip(&files) {
+    for (g, file) in all.iter().zip(&files) {
         let line = text
             .lines()
             .find(|l| l.starts_with(&format!("{file}:")))
@@ -281,7 +339,10 @@ fn check_guests() -> StepResult {
         for i in &imports {
             let linked = i.starts_with("wasi_snapshot_preview1.")
                 || i.strip_prefix("env.")
-                    .is_some_and(|n| RAW_IMPORTS.contains(&n));
+                    .is_some_and(|n| RAW_IMPORTS.contains(&n))
+                || (g.name == BENCH_GUEST.name
+                    && i.strip_prefix("bench.")
+                        .is_some_and(|n| BENCH_IMPORTS.contains(&n)));
             if !linked {
                 return Err(format!(
                     "firmware: {file} imports `{i}`, which the firmware does not link"
@@ -298,10 +359,16 @@ fn target_dir() -> PathBuf {
     root().join(DIR).join("target")
 }
 
-/// `cargo <command> --release` for `board`, run in the firmware's directory so that its
-/// `.cargo/config.toml` (wasm3's configuration) applies.
-fn firmware_cargo(board: &Board, command: &str) -> Command {
+/// `cargo <command> --release` for `board` (with the measurement image's `bench` feature
+/// when `bench`), run in the firmware's directory so that its `.cargo/config.toml` (wasm3's
+/// configuration) applies.
+fn firmware_cargo(board: &Board, command: &str, bench: bool) -> Command {
     let target_dir = target_dir().to_string_lossy().into_owned();
+    let features = if bench {
+        format!("{},bench", board.name)
+    } else {
+        board.name.to_string()
+    };
     let mut c = cargo(
         None,
         &[
@@ -310,7 +377,7 @@ fn firmware_cargo(board: &Board, command: &str) -> Command {
             "--target",
             board.target,
             "--features",
-            board.name,
+            &features,
             "--target-dir",
             &target_dir,
         ],
@@ -329,16 +396,43 @@ fn firmware_cargo(board: &Board, command: &str) -> Command {
     c
 }
 
+/// The release image of `board`, where cargo links it.
+fn image(board: &Board) -> PathBuf {
+    target_dir()
+        .join(board.target)
+        .join("release")
+        .join("guestmem-firmware")
+}
+
 /// Builds the release image for `board`; returns the ELF.
 fn build(board: &Board) -> Result<PathBuf, String> {
     step(
         &format!("firmware: build {} ({})", board.name, board.target),
-        &mut firmware_cargo(board, "build"),
+        &mut firmware_cargo(board, "build", false),
     )?;
-    Ok(target_dir()
-        .join(board.target)
-        .join("release")
-        .join("guestmem-firmware"))
+    Ok(image(board))
+}
+
+/// Builds the measurement image for `board` (`--features bench`) and copies it beside the
+/// shipped one (cargo links both to the same path); returns the copy.
+fn build_bench(board: &Board) -> Result<PathBuf, String> {
+    step(
+        &format!(
+            "firmware: build {} ({}) measurement image",
+            board.name, board.target
+        ),
+        &mut firmware_cargo(board, "build", true),
+    )?;
+    let elf = image(board);
+    let copy = elf.with_file_name("guestmem-firmware-bench");
+    std::fs::copy(&elf, &copy).map_err(|e| {
+        format!(
+            "firmware: copy {} to {}: {e}",
+            elf.display(),
+            copy.display()
+        )
+    })?;
+    Ok(copy)
 }
 
 /// What a guest run measured.

@@ -182,6 +182,14 @@ impl Sizes {
     fn origin(&self, o: Origin) -> u64 {
         self.origins.get(o.index()).copied().unwrap_or(0)
     }
+
+    /// What the image puts in flash: the vector table, code, constants and initial data.
+    fn flash(&self) -> u64 {
+        self.vector_table
+            .saturating_add(self.text)
+            .saturating_add(self.rodata)
+            .saturating_add(self.data)
+    }
 }
 
 /// Every symbol defined in the newest `libwasm3.a` that wasm3-sys built for `board`.
@@ -245,17 +253,20 @@ fn kib(bytes: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-/// Prints the table of one board and records the budgets it misses.
-pub(super) fn print_table(board: &Board, s: &Sizes, runs: &[Run], failures: &mut Vec<String>) {
+/// Prints the table of one board (`s`, the shipped image; `bench`, its measurement image) and
+/// records the budgets it misses.
+pub(super) fn print_table(
+    board: &Board,
+    s: &Sizes,
+    bench: &Sizes,
+    runs: &[Run],
+    failures: &mut Vec<String>,
+) {
     let row = |label: &str, bytes: u64, note: &str| {
         println!("  {label:<56} {bytes:>7} B {:>6} KiB  {note}", kib(bytes));
     };
     println!("\n{} ({}):", board.name, board.target);
-    let flash = s
-        .vector_table
-        .saturating_add(s.text)
-        .saturating_add(s.rodata)
-        .saturating_add(s.data);
+    let flash = s.flash();
     let (flash_limit, ram_limit) = board.limits.unzip();
     let verdict =
         |used: u64, limit: Option<u64>, what: &str, failures: &mut Vec<String>| match limit {
@@ -293,6 +304,14 @@ pub(super) fn print_table(board: &Board, s: &Sizes, runs: &[Run], failures: &mut
     );
     let note = verdict(flash, flash_limit, "flash", failures);
     row("flash total", flash, &note);
+    row(
+        "measurement image (--features bench; not shipped)",
+        bench.flash(),
+        &format!(
+            "+{} B: bench guest, C and fastest host functions, sink",
+            bench.flash().saturating_sub(flash)
+        ),
+    );
     println!(
         "  (by symbol: code inlined across crates counts where it lands, anonymous constants \
          and C string literals under \"no symbol\")"
