@@ -126,9 +126,12 @@ impl BorrowTable {
             return;
         };
         let last = live.saturating_sub(1);
-        // Move the last entry into the freed slot, then shorten the table.
-        if let (Some(freed), Some(moved)) = (self.slots.0.get(found), self.slots.0.get(last)) {
-            freed.set(moved.get());
+        // Move the last entry into the freed slot (unless it is the last), then shorten the
+        // table.
+        if found != last {
+            if let (Some(freed), Some(moved)) = (self.slots.0.get(found), self.slots.0.get(last)) {
+                freed.set(moved.get());
+            }
         }
         self.live.set(last);
     }
@@ -171,6 +174,9 @@ impl Slots {
 }
 
 impl SlotsCopy {
+    /// No entries (to be read with a count of 0).
+    pub(crate) const EMPTY: Self = SlotsCopy([MaybeUninit::uninit(); MAX_VIEWS]);
+
     /// Whether the first `live` entries allow `access` of `region` (as [`Slots::check`]);
     /// `live` is the count of the table this is a copy of.
     ///

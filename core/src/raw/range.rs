@@ -97,7 +97,12 @@ pub(in crate::raw) fn check<'m>(
     access: Access,
 ) -> Result<(HostRange<'m>, &'m BorrowTable), GuestError> {
     let (_, _, table) = mem.parts();
-    let range = check_slow(Parts::of(mem), offset, len, align, access)?;
+    let parts = match access {
+        // A new view checks the table itself, when it records the loan: no copy of it here.
+        Access::View => Parts::without_views(mem),
+        Access::Read | Access::Write => Parts::of(mem),
+    };
+    let range = check_slow(parts, offset, len, align, access)?;
     Ok((range, table))
 }
 
@@ -136,6 +141,20 @@ impl<'m> Parts<'m> {
             mem_len,
             live: table.live(),
             slots: table.copy_slots(),
+            _frame: PhantomData,
+        }
+    }
+
+    /// The parts of `mem` without its views, for a check that does not consult them
+    /// ([`Access::View`]).
+    #[inline(always)]
+    pub(in crate::raw) fn without_views(mem: &'m GuestFrame<'_>) -> Self {
+        let (base, mem_len, _) = mem.parts();
+        Parts {
+            base,
+            mem_len,
+            live: 0,
+            slots: SlotsCopy::EMPTY,
             _frame: PhantomData,
         }
     }
