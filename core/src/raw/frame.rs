@@ -126,8 +126,8 @@ impl<'a> GuestFrame<'a> {
     }
 
     /// Whether any view (a [`GuestSlice`](crate::GuestSlice),
-    /// [`GuestSliceMut`](crate::GuestSliceMut), [`GuestStr`](crate::GuestStr) or
-    /// [`ReadIter`](crate::ReadIter)) of this frame is live.
+    /// [`GuestSliceMut`](crate::GuestSliceMut) or [`GuestStr`](crate::GuestStr)) of this frame
+    /// is live.
     ///
     /// # Examples
     ///
