@@ -48,6 +48,7 @@ fn retry(mut op: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
 }
 
 /// `write(fd, buf)` on standard output (1) or error (2), retried on `EINTR`.
+#[inline]
 pub(crate) fn write(fd: i32, buf: &[u8]) -> io::Result<usize> {
     let mut file = stream(fd)?;
     retry(|| file.write(buf))
@@ -55,13 +56,41 @@ pub(crate) fn write(fd: i32, buf: &[u8]) -> io::Result<usize> {
 
 /// `writev(fd, bufs)` on standard output (1) or error (2), retried on `EINTR`; at most 16
 /// buffers.
+#[inline]
 pub(crate) fn writev(fd: i32, bufs: &[&[u8]]) -> io::Result<usize> {
-    let mut file = stream(fd)?;
+    let file = stream(fd)?;
+    // A few buffers: their `IoSlice`s built in place, no array of 16 to fill first.
+    match *bufs {
+        [] => writev_slices(file, &[]),
+        [a] => writev_slices(file, &[IoSlice::new(a)]),
+        [a, b] => writev_slices(file, &[IoSlice::new(a), IoSlice::new(b)]),
+        [a, b, c] => writev_slices(file, &[IoSlice::new(a), IoSlice::new(b), IoSlice::new(c)]),
+        [a, b, c, d] => writev_slices(
+            file,
+            &[
+                IoSlice::new(a),
+                IoSlice::new(b),
+                IoSlice::new(c),
+                IoSlice::new(d),
+            ],
+        ),
+        _ => writev_many(file, bufs),
+    }
+}
+
+/// [`writev`] of more than 4 buffers (16 at most), out of line.
+#[inline(never)]
+fn writev_many(file: &File, bufs: &[&[u8]]) -> io::Result<usize> {
     let mut slices = [IoSlice::new(&[]); MAX_BUFS];
     for (dst, src) in slices.iter_mut().zip(bufs) {
         *dst = IoSlice::new(src);
     }
-    let slices = slices.get(..bufs.len().min(MAX_BUFS)).unwrap_or(&[]);
+    writev_slices(file, slices.get(..bufs.len()).unwrap_or(&slices))
+}
+
+/// One `writev` of `slices` on `file`, retried on `EINTR`.
+#[inline]
+fn writev_slices(mut file: &File, slices: &[IoSlice<'_>]) -> io::Result<usize> {
     retry(|| file.write_vectored(slices))
 }
 
