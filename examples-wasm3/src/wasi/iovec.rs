@@ -6,9 +6,9 @@
 //! most 16 buffers within [`COPY_LIMIT`] bytes of guest memory ([`write_near`]): the iovecs
 //! copied out with one checked copy, then the range that holds every buffer with another
 //! (which checks them all) into uninitialised stack storage, and the buffers handed to the
-//! host as slices of that copy, with one (gather) write. Other calls ([`write_far`]) copy the
-//! buffers one by one onto the stack while they fit ([`gather`], which checks every buffer),
-//! or else lend them to the host without copying ([`write_lent`]).
+//! host as slices of that copy, with one (gather) write. Other calls ([`write_far`]) check
+//! every buffer first, then lend them to the host without copying, through one view of the
+//! range that holds a batch of 16 of them, with one gather write per batch ([`write_lent`]).
 
 use core::mem::MaybeUninit;
 
@@ -16,9 +16,9 @@ use guestmem::GuestPtr;
 
 use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
-/// Up to this many bytes of guest buffers are copied onto the host stack and written with one
-/// contiguous host write, instead of being lent as views: a copy this small is cheaper than
-/// recording a view in the borrow table, and a contiguous write than a gather write.
+/// When the range of guest memory that holds every buffer of an `fd_write` is at most this
+/// long, it is copied onto the host stack instead of being lent as a view: a copy this small
+/// is cheaper than recording a view in the borrow table.
 const COPY_LIMIT: usize = 256;
 
 /// How many iovecs one gather write of lent buffers gets at most (the host's `writev` takes
@@ -51,7 +51,7 @@ fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(Option<Iovec<'a>
 /// `*nwritten`.
 ///
 /// All or nothing: `nwritten`, the iovecs and every buffer are checked before the host gets
-/// a byte — by [`write_near`] for buffers close together, by [`gather`] for others — and
+/// a byte — by [`write_near`] for buffers close together, by [`check_iovecs`] for others — and
 /// `*nwritten` is written once, at the end, when no view is live. A short write of the host
 /// ends the call, as `writev`'s does.
 pub(super) fn write_iovecs<'a, H: WasiHost>(
@@ -143,71 +143,25 @@ fn write_near<'a, H: WasiHost>(
     Ok(Some(host.write(stream, &pieces)?.min(to_usize(wanted))))
 }
 
-/// `fd_write` for buffers far apart, or many: copied one by one onto the host stack by
-/// [`gather`] (which checks them all) and written with one contiguous write when they hold
-/// at most [`COPY_LIMIT`] bytes, else lent (by [`write_lent`]). Returns the bytes written.
+/// `fd_write` for buffers far apart, many bytes or many iovecs: every buffer checked first
+/// (by [`check_iovecs`]), then lent to the host (by [`write_lent`]). Returns the bytes
+/// written.
 ///
 /// # Errors
 ///
-/// Those of [`gather`], or the host's error when no byte was written.
+/// Those of [`check_iovecs`], or the host's error when no byte was written.
 #[inline(never)]
 fn write_far<'a, H: WasiHost>(
     host: &mut H,
     stream: Stdio,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<usize, Errno> {
-    let mut stack = [0u8; COPY_LIMIT];
-    Ok(match gather(iovs, &mut stack)? {
-        Some([]) => 0,
-        Some(bytes) => host.write(stream, &[bytes])?.min(bytes.len()),
-        None => write_lent(host, stream, iovs)?,
-    })
+    check_iovecs(iovs)?;
+    write_lent(host, stream, iovs)
 }
 
-/// Reads the iovecs `iovs` in one pass and copies their buffers, one after the other, into
-/// `buf`, each with one checked copy, while they fit; the buffers past that are checked
-/// without copying. Empty buffers are never accessed, so they may point anywhere. Returns the
-/// bytes copied, or `None` when not every buffer fit (all are checked then too).
-///
-/// # Errors
-///
-/// `EFAULT` or `EINVAL` for a bad iovec array or buffer; `EINVAL` when the lengths add up to
-/// more than `u32::MAX`, as `writev` refuses a total that does not fit its result.
-fn gather<'a, 'b>(
-    iovs: GuestPtr<'a, [Iovec<'a>]>,
-    buf: &'b mut [u8],
-) -> Result<Option<&'b [u8]>, Errno> {
-    let mut at = 0usize;
-    let mut total: u32 = 0;
-    let mut copied = true;
-    for iov in iovs.read_iter()? {
-        let Iovec {
-            buf: start,
-            buf_len: len,
-        } = iov?;
-        if len == 0 {
-            continue;
-        }
-        let bytes = start.as_array(len);
-        let end = at.saturating_add(to_usize(len));
-        match buf.get_mut(at..end) {
-            Some(dst) if copied => {
-                bytes.copy_to_slice(dst)?;
-                at = end;
-            }
-            _ => {
-                copied = false;
-                bytes.validate()?;
-            }
-        }
-        total = total.checked_add(len).ok_or(Errno::Inval)?;
-    }
-    Ok(copied.then(|| buf.get(..at).unwrap_or(&[])))
-}
-
-/// Writes the buffers of the iovecs `iovs`, all checked already (by [`gather`]), lent to the
-/// host without copying, one gather write per batch of [`WRITE_BATCH`] iovecs; returns the
-/// bytes written. A short write ends the call, as `writev`'s does; a host error after some
+/// Writes the buffers of the iovecs `iovs`, all checked already, lent to the host without
+/// copying, one gather write per batch of [`WRITE_BATCH`] iovecs; returns the bytes written. A short write ends the call, as `writev`'s does; a host error after some
 /// bytes went out reports those bytes.
 ///
 /// # Errors
@@ -419,17 +373,17 @@ mod tests {
     }
 
     #[test]
-    fn few_bytes_far_apart_or_in_many_iovecs_are_gathered_into_one_write() {
+    fn buffers_far_apart_or_in_many_iovecs_are_lent() {
         // Far apart (more than the copy limit between them), but few bytes.
         let data: [(u32, &[u8]); 2] = [(200, b"near "), (3000, b"far")];
         let (r, host, n, _) = fd_write(4096, &data, &[(200, 5), (3000, 3)], None);
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"near far"[..], 8));
-        assert_eq!(host.slices, [1]);
-        // More iovecs than one gather write takes.
+        assert_eq!(host.slices, [2]);
+        // More iovecs than one gather write takes: one write per batch of 16.
         let mut iovs = vec![(512, 1); 20];
         let (r, host, n, _) = fd_write(1024, &[(512, b"a")], &iovs, None);
         assert_eq!((r, host.out.len(), n), (Ok(()), 20, 20));
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [16, 4]);
         // A bad last one: nothing is written.
         iovs[19] = (5000, 1);
         let (r, host, n, _) = fd_write(1024, &[], &iovs, None);
