@@ -2,23 +2,23 @@
 //! to the host (`fd_write`) or filling them from it (`fd_read`), checked before the host sees
 //! or produces a byte.
 //!
-//! `fd_write` has one fast path, for the common call — a line written in a few pieces, at
-//! most 16 buffers within [`COPY_LIMIT`] bytes of guest memory ([`write_near`]): the iovecs
-//! copied out with one checked copy, then the range that holds every buffer with another
-//! (which checks them all) into uninitialised stack storage, and the buffers handed to the
-//! host as slices of that copy, with one (gather) write. Other calls ([`write_far`]) check
-//! every buffer first, then lend them to the host without copying, through one view of the
-//! range that holds a batch of 16 of them, with one gather write per batch ([`write_lent`]).
-
-use core::mem::MaybeUninit;
+//! `fd_write` has one fast path, for the common call — a line written in a few pieces: at
+//! most 16 iovecs, their buffers at most [`COPY_LIMIT`] bytes in all ([`write_small`]). The
+//! iovecs are copied out with one checked copy, each buffer with one checked copy into one
+//! buffer on the host stack, and the host gets them with one contiguous write (a `write(2)`,
+//! which costs the kernel less than a `writev(2)` of the pieces). Other calls
+//! ([`write_large`]) check every buffer first, then lend them to the host without copying,
+//! through one view of the range that holds a batch of 16 of them, with one gather write per
+//! batch ([`write_lent`]).
 
 use guestmem::GuestPtr;
 
 use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
-/// When the range of guest memory that holds every buffer of an `fd_write` is at most this
-/// long, it is copied onto the host stack instead of being lent as a view: a copy this small
-/// is cheaper than recording a view in the borrow table.
+/// When the buffers of an `fd_write` hold at most this many bytes, they are copied onto the
+/// host stack and written with one contiguous write instead of being lent as views: a copy
+/// this small is cheaper than recording a view in the borrow table, and one contiguous write
+/// than a gather write.
 const COPY_LIMIT: usize = 256;
 
 /// How many iovecs one gather write of lent buffers gets at most (the host's `writev` takes
@@ -51,7 +51,7 @@ fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(Option<Iovec<'a>
 /// `*nwritten`.
 ///
 /// All or nothing: `nwritten`, the iovecs and every buffer are checked before the host gets
-/// a byte — by [`write_near`] for buffers close together, by [`check_iovecs`] for others — and
+/// a byte — by [`write_small`] for a few bytes, by [`check_iovecs`] for more — and
 /// `*nwritten` is written once, at the end, when no view is live. A short write of the host
 /// ends the call, as `writev`'s does.
 pub(super) fn write_iovecs<'a, H: WasiHost>(
@@ -65,27 +65,26 @@ pub(super) fn write_iovecs<'a, H: WasiHost>(
         return Err(Errno::Badf);
     }
     check_out(nwritten)?;
-    let written = match write_near(&mut wasi.host, stream, iovs)? {
+    let written = match write_small(&mut wasi.host, stream, iovs)? {
         Some(written) => written,
-        None => write_far(&mut wasi.host, stream, iovs)?,
+        None => write_large(&mut wasi.host, stream, iovs)?,
     };
     nwritten.write(to_u32(written)?)?;
     Ok(())
 }
 
-/// The common case, a line written in pieces: at most [`WRITE_BATCH`] buffers within
-/// [`COPY_LIMIT`] bytes of guest memory. Copies the iovecs out with one checked copy; copies
-/// the range that holds every buffer with one checked copy (which checks them all: each lies
-/// inside it) into uninitialised stack storage; and hands the host the buffers as slices of
-/// that copy, with one write. Returns the bytes written, or `None`, having done nothing but
-/// check and copy the iovecs, when the buffers are not of this kind.
+/// The common case, a line written in pieces: at most [`WRITE_BATCH`] iovecs, their buffers
+/// at most [`COPY_LIMIT`] bytes in all. Copies the iovecs out with one checked copy, then
+/// each buffer with one checked copy into one buffer on the stack, one after the other, and
+/// hands the host those bytes with one contiguous write. Returns the bytes written, or
+/// `None`, having done nothing observable, when the call is not of this kind.
 ///
 /// # Errors
 ///
 /// `EFAULT` or `EINVAL` for a bad iovec array, `EFAULT` for a bad buffer (any of them), or the
 /// host's error.
 #[inline]
-fn write_near<'a, H: WasiHost>(
+fn write_small<'a, H: WasiHost>(
     host: &mut H,
     stream: Stdio,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
@@ -102,48 +101,30 @@ fn write_near<'a, H: WasiHost>(
     };
     let mem = iovs.mem();
     GuestPtr::<[u32]>::new(mem, (iovs.offset_base(), to_u32(words.len())?)).copy_to_slice(words)?;
-    // First pass: the range `lo..hi` that holds every buffer, and their total length.
-    let (mut lo, mut hi, mut wanted) = (u32::MAX, 0u32, 0u32);
+    // The buffers, one checked copy each, one after the other into one buffer on the stack.
+    let mut stack = [0u8; COPY_LIMIT];
+    let mut at = 0usize;
     for pair in words.chunks_exact(2) {
         let [start, len] = *pair else { continue };
         if len == 0 {
             continue; // never accessed, so it may point anywhere
         }
-        let Some(end) = start.checked_add(len) else {
-            return Ok(None);
+        let end = at.saturating_add(to_usize(len));
+        let Some(dst) = stack.get_mut(at..end) else {
+            return Ok(None); // too many bytes: nothing observable done yet
         };
-        lo = lo.min(start);
-        hi = hi.max(end);
-        // Saturating: only when the buffers are not within `COPY_LIMIT` bytes (`None`).
-        wanted = wanted.saturating_add(len);
+        GuestPtr::<[u8]>::new(mem, (start, len)).copy_to_slice(dst)?;
+        at = end;
     }
-    let span = hi.saturating_sub(lo);
-    if to_usize(span) > COPY_LIMIT {
-        return Ok(None);
-    }
-    if wanted == 0 {
+    if at == 0 {
         return Ok(Some(0)); // nothing to write: the host is not called, as `writev` does nothing
     }
-    let mut stack = [MaybeUninit::<u8>::uninit(); COPY_LIMIT];
-    let cover: &[u8] = GuestPtr::<[u8]>::new(mem, (lo, span)).copy_to_uninit(&mut stack)?;
-    // Second pass: the buffers as slices of the copy.
-    let mut pieces: heapless::Vec<&[u8], WRITE_BATCH> = heapless::Vec::new();
-    for pair in words.chunks_exact(2) {
-        let [start, len] = *pair else { continue };
-        if len == 0 {
-            continue;
-        }
-        let from = to_usize(start.wrapping_sub(lo));
-        let piece = cover
-            .get(from..from.saturating_add(to_usize(len)))
-            .ok_or(Errno::Fault)?;
-        pieces.push(piece).map_err(|_| Errno::Fault)?;
-    }
+    let bytes = stack.get(..at).ok_or(Errno::Fault)?;
     // A host claiming more than it was given is not believed.
-    Ok(Some(host.write(stream, &pieces)?.min(to_usize(wanted))))
+    Ok(Some(host.write(stream, &[bytes])?.min(at)))
 }
 
-/// `fd_write` for buffers far apart, many bytes or many iovecs: every buffer checked first
+/// `fd_write` for many bytes or many iovecs: every buffer checked first
 /// (by [`check_iovecs`]), then lent to the host (by [`write_lent`]). Returns the bytes
 /// written.
 ///
@@ -151,7 +132,7 @@ fn write_near<'a, H: WasiHost>(
 ///
 /// Those of [`check_iovecs`], or the host's error when no byte was written.
 #[inline(never)]
-fn write_far<'a, H: WasiHost>(
+fn write_large<'a, H: WasiHost>(
     host: &mut H,
     stream: Stdio,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
@@ -339,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn buffers_close_together_are_copied_once_and_written_as_slices_of_the_copy() {
+    fn few_bytes_are_copied_into_one_contiguous_write() {
         // Four pieces with gaps (like C strings with their NULs), in order.
         let data: [(u32, &[u8]); 4] = [
             (512, b"one\0"),
@@ -351,7 +332,7 @@ mod tests {
         let (r, host, n, _) = fd_write(1024, &data, &iovs, None);
         assert_eq!(r, Ok(()));
         assert_eq!(host.out, b"onetwothree!");
-        assert_eq!(host.slices, [4]);
+        assert_eq!(host.slices, [1]);
         assert_eq!(n, 12);
         // Out of order, overlapping, repeated: the same.
         let data: [(u32, &[u8]); 2] = [(512, b"world"), (600, b"hello ")];
@@ -360,25 +341,25 @@ mod tests {
             (r, host.out.as_slice(), n),
             (Ok(()), &b"hello world"[..], 11)
         );
-        assert_eq!(host.slices, [2]);
+        assert_eq!(host.slices, [1]);
         let (r, host, n, _) = fd_write(1024, &data, &[(512, 5), (514, 3), (512, 5)], None);
         assert_eq!(
             (r, host.out.as_slice(), n),
             (Ok(()), &b"worldrldworld"[..], 13)
         );
-        assert_eq!(host.slices, [3]);
+        assert_eq!(host.slices, [1]);
         // The last byte of memory.
         let (r, host, n, _) = fd_write(1024, &[(1023, b"z")], &[(1020, 0), (1023, 1)], None);
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"z"[..], 1));
     }
 
     #[test]
-    fn buffers_far_apart_or_in_many_iovecs_are_lent() {
+    fn few_bytes_far_apart_are_copied_but_many_iovecs_are_lent() {
         // Far apart (more than the copy limit between them), but few bytes.
         let data: [(u32, &[u8]); 2] = [(200, b"near "), (3000, b"far")];
         let (r, host, n, _) = fd_write(4096, &data, &[(200, 5), (3000, 3)], None);
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"near far"[..], 8));
-        assert_eq!(host.slices, [2]);
+        assert_eq!(host.slices, [1]);
         // More iovecs than one gather write takes: one write per batch of 16.
         let mut iovs = vec![(512, 1); 20];
         let (r, host, n, _) = fd_write(1024, &[(512, b"a")], &iovs, None);
@@ -448,6 +429,6 @@ mod tests {
         assert_eq!(host.slices.len(), 1);
         let (r, host, n, _) = fd_write(1024, &data, &iovs[..3], Some(7));
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"0123012"[..], 7));
-        assert_eq!(host.slices, [3]);
+        assert_eq!(host.slices, [1]);
     }
 }
