@@ -378,6 +378,40 @@ impl<'m, C> RawRuntime<'m, C> {
         Ok(function)
     }
 
+    /// Compiles every function of the module that is not compiled yet (wasm3 compiles each at
+    /// its first call otherwise), in index order.
+    ///
+    /// # Errors
+    ///
+    /// The index of the first function that fails and wasm3's reason (e.g. `no operation
+    /// found for opcode`); for an import that is not linked, `import not linked`.
+    pub(crate) fn compile_all(&mut self) -> Result<(), (u32, &'static CStr)> {
+        // SAFETY: the module is live; reading a plain field.
+        let count = unsafe { (*self.module.as_ptr()).numFunctions };
+        for index in 0..count {
+            // SAFETY: the module is live; `index < numFunctions`, and the call checks it too.
+            let f = unsafe { m3::Module_GetFunction(self.module.as_ptr(), index) };
+            let f = NonNull::new(f).ok_or((index, c"function index out of bounds"))?;
+            // `compiled` checks for code and for a linked import (which has code) first.
+            self.compiled(f).map_err(|e| (index, e))?;
+        }
+        Ok(())
+    }
+
+    /// The name wasm3 knows function `index` by (export, import or debug name), if any.
+    pub(crate) fn function_name(&self, index: u32) -> Option<&CStr> {
+        // SAFETY: the module is live; the call checks the index against the function count.
+        let f = NonNull::new(unsafe { m3::Module_GetFunction(self.module.as_ptr(), index) })?;
+        // SAFETY: a live function of the module; reading a plain field.
+        let name = unsafe { (*f.as_ptr()).name };
+        if name.is_null() {
+            return None;
+        }
+        // SAFETY: a function's name is null or a NUL-terminated string that the module owns,
+        // live while the module is, which `&self` keeps.
+        Some(unsafe { CStr::from_ptr(name) })
+    }
+
     /// The function of the module called `name`, found as `m3_FindFunction` finds it (the
     /// first function, in index order, with that export, import or debug name), compiled.
     fn function(&mut self, name: &CStr) -> Result<NonNull<m3::M3Function>, &'static CStr> {

@@ -27,6 +27,8 @@ mod abi;
 #[allow(unsafe_code)] // the FFI boundary: every unsafe operation on wasm3
 mod ffi;
 pub mod glue;
+#[cfg(feature = "validate")]
+pub mod lower;
 pub mod raw_host;
 mod runtime;
 #[cfg(feature = "std")]
@@ -45,6 +47,8 @@ pub use glue::{HostFunc, Trap};
 /// What [`host_fn!`] expands to. Not public API.
 #[doc(hidden)]
 pub use guestmem::GuestFrame as __GuestFrame;
-pub use runtime::{CallError, Config, LinkError, LoadError, Message, Runtime};
+#[cfg(feature = "validate")]
+pub use lower::{lower, LowerError};
+pub use runtime::{CallError, CompileError, Config, LinkError, LoadError, Message, Runtime};
 #[cfg(feature = "validate")]
 pub use validate::validate;

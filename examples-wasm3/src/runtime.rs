@@ -135,6 +135,30 @@ impl fmt::Display for LinkError {
 
 impl core::error::Error for LinkError {}
 
+/// Why the module's code could not be compiled ([`Runtime::compile`]): wasm3 0.4.7 cannot
+/// compile some valid functions (e.g. stack-polymorphic code after a `br`: `no operation
+/// found for opcode`), and refuses one that calls an import that is not linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    /// The index of the function, in the module's function index space (imports first).
+    pub function: u32,
+    /// wasm3's reason, after the function's name (export, import or debug name) when it has
+    /// one: `name: reason`.
+    pub message: Message,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "wasm3 cannot compile function {}: {}",
+            self.function, self.message
+        )
+    }
+}
+
+impl core::error::Error for CompileError {}
+
 /// Why a call into the guest ended without a result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -152,6 +176,8 @@ pub enum CallError {
     /// The module's start function trapped or exited in an earlier call: the module is not
     /// usable.
     StartFailed,
+    /// wasm3 cannot compile the module's code (see [`Runtime::compile`]); nothing ran.
+    Compile(CompileError),
 }
 
 impl fmt::Display for CallError {
@@ -163,6 +189,7 @@ impl fmt::Display for CallError {
             CallError::Unlinked(m) => write!(f, "import {m} is not linked"),
             CallError::BadArgument => f.write_str("bad function name or argument"),
             CallError::StartFailed => f.write_str("the module's start function failed"),
+            CallError::Compile(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -259,6 +286,8 @@ impl Config {
 /// ```
 pub struct Runtime<'m, C> {
     raw: RawRuntime<'m, C>,
+    /// Whether every function is compiled ([`compile`](Self::compile)).
+    compiled: bool,
     #[cfg(feature = "validate")]
     info: ModuleInfo,
     #[cfg(feature = "validate")]
@@ -317,7 +346,12 @@ impl<'m, C> Runtime<'m, C> {
         let raw = RawRuntime::load(module, ctx, config.stack_bytes, config.memory_limit)
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
         let linked = alloc::vec![false; info.imports.len()];
-        Ok(Runtime { raw, info, linked })
+        Ok(Runtime {
+            raw,
+            compiled: false,
+            info,
+            linked,
+        })
     }
 
     /// Loads `module` into a new runtime without validating it (for targets without an
@@ -355,7 +389,10 @@ impl<'m, C> Runtime<'m, C> {
     ) -> Result<Self, LoadError> {
         let raw = RawRuntime::load(module, ctx, config.stack_bytes, config.memory_limit)
             .map_err(|e| LoadError::Wasm3(Message::from_cstr(e)))?;
-        Ok(Runtime { raw })
+        Ok(Runtime {
+            raw,
+            compiled: false,
+        })
     }
 
     /// Links `f` if the module imports it; returns whether it did.
@@ -411,12 +448,19 @@ impl<'m, C> Runtime<'m, C> {
         Ok(())
     }
 
+    /// Marks the import `module.name` linked: the first one of that name only, as wasm3's
+    /// `m3_LinkRawFunctionEx` links only the first (validation refuses a module that imports
+    /// a function twice; [`lower`](crate::lower()) merges such imports).
     #[cfg(feature = "validate")]
     fn mark_linked(&mut self, module: &str, name: &str) {
-        for (import, linked) in self.info.imports.iter().zip(self.linked.iter_mut()) {
-            if import.module == module && import.name == name {
-                *linked = true;
-            }
+        let first = self
+            .info
+            .imports
+            .iter()
+            .zip(self.linked.iter_mut())
+            .find(|(import, _)| import.module == module && import.name == name);
+        if let Some((_, linked)) = first {
+            *linked = true;
         }
     }
 
@@ -448,12 +492,50 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// # Errors
     ///
-    /// [`CallError::Unlinked`] before running anything; [`CallError::Exit`] when the start
-    /// function exits; [`CallError::Trap`] when it traps; [`CallError::StartFailed`] when it
+    /// [`CallError::Unlinked`] and [`CallError::Compile`] before running anything;
+    /// [`CallError::Exit`] when the start function exits; [`CallError::Trap`] when it traps; [`CallError::StartFailed`] when it
     /// failed before.
     pub fn start(&mut self) -> Result<(), CallError> {
         self.check_linked()?;
+        self.compile_before_running()?;
         self.raw.run_start().map_err(call_error)
+    }
+
+    /// Compiles every function of the module now, after the host functions are linked; does
+    /// nothing once it succeeded.
+    ///
+    /// wasm3 compiles each function at its first call, so a valid module that wasm3 0.4.7
+    /// cannot compile (e.g. stack-polymorphic code after a `br`) would fail in the middle of
+    /// a run, as if the guest trapped. With the `validate` feature, [`start`](Self::start) and
+    /// [`call`](Self::call) compile everything first, and fail with [`CallError::Compile`]
+    /// before running anything. Without it (firmware) functions are compiled at their first
+    /// call, unless the embedder calls this.
+    ///
+    /// # Errors
+    ///
+    /// [`CompileError`] for the first function that fails, or an import that is not linked
+    /// (reason `import not linked`); the module must not be run then.
+    pub fn compile(&mut self) -> Result<(), CompileError> {
+        if self.compiled {
+            return Ok(());
+        }
+        self.raw.compile_all().map_err(|(function, reason)| {
+            let reason = reason.to_bytes();
+            let message = match self.raw.function_name(function) {
+                Some(name) => Message::new(&[name.to_bytes(), b": ", reason]),
+                None => Message::new(&[reason]),
+            };
+            CompileError { function, message }
+        })?;
+        self.compiled = true;
+        Ok(())
+    }
+
+    /// [`compile`](Self::compile) with the `validate` feature (see there).
+    fn compile_before_running(&mut self) -> Result<(), CallError> {
+        #[cfg(feature = "validate")]
+        self.compile().map_err(CallError::Compile)?;
+        Ok(())
     }
 
     /// Calls the exported function `name` with `args` (each an `i32`/`i64` bit pattern, or a
@@ -466,11 +548,20 @@ impl<'m, C> Runtime<'m, C> {
     ///
     /// # Errors
     ///
-    /// [`CallError::NotExported`] and [`CallError::Unlinked`] before running anything;
-    /// [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps;
+    /// [`CallError::NotExported`], [`CallError::Unlinked`], [`CallError::Compile`] and (with
+    /// `validate`, for a wrong number of arguments) [`CallError::BadArgument`] before running
+    /// anything; [`CallError::Exit`] when the guest exits; [`CallError::Trap`] when it traps;
     /// [`CallError::StartFailed`] after the start function failed.
     pub fn call(&mut self, name: &str, args: &[u64]) -> Result<Option<u64>, CallError> {
         let has_result = self.check_callable(name)?;
+        #[cfg(feature = "validate")]
+        if self
+            .info
+            .exported_function(name)
+            .is_some_and(|e| usize::try_from(e.params).ok() != Some(args.len()))
+        {
+            return Err(CallError::BadArgument);
+        }
         let mut name_buf = [0u8; 64];
         let c_name = to_cstr(name.as_bytes(), &mut name_buf).ok_or(CallError::BadArgument)?;
         let mut arg_bufs = [[0u8; 24]; MAX_SLOTS];
@@ -482,6 +573,7 @@ impl<'m, C> Runtime<'m, C> {
             *c = decimal(*arg, buf);
         }
         let c_args = c_args.get(..args.len()).unwrap_or(&[]);
+        self.compile_before_running()?;
         let slot = self.raw.call(c_name, c_args).map_err(call_error)?;
         Ok(has_result.then_some(slot))
     }
@@ -500,6 +592,7 @@ impl<'m, C> Runtime<'m, C> {
         if argv.len() > MAX_SLOTS {
             return Err(CallError::BadArgument);
         }
+        self.compile_before_running()?;
         self.raw.call(c"_start", argv).map_err(call_error)?;
         Ok(())
     }

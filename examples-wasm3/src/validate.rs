@@ -5,7 +5,9 @@
 //! sections, misreads a padded (multi-byte LEB) `call_indirect` table index, and segfaults in
 //! `m3_GetMemory` for a module that imports its memory. `wasmparser`, with only the features
 //! wasm3 implements, rejects all of these (a padded table index is "zero byte expected" unless
-//! reference types are on); memory, table and global imports are rejected here.
+//! reference types are on); memory, table and global imports are rejected here, and so is a
+//! function imported twice (wasm3 would link only the first). [`lower`](crate::lower()) turns
+//! most of what current compilers emit into modules that pass.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -87,8 +89,8 @@ impl fmt::Display for ValidationError {
 impl core::error::Error for ValidationError {}
 
 /// The feature a `wasmparser` message is about, if it is one wasm3 lacks.
-fn feature_of(message: &str) -> Option<&'static str> {
-    const FEATURES: [(&str, &str); 12] = [
+pub(crate) fn feature_of(message: &str) -> Option<&'static str> {
+    const FEATURES: [(&str, &str); 16] = [
         ("data count", "bulk-memory (data count section)"),
         ("bulk memory", "bulk-memory"),
         ("bulk-memory", "bulk-memory"),
@@ -104,6 +106,10 @@ fn feature_of(message: &str) -> Option<&'static str> {
         ("tail call", "tail-call"),
         ("threads", "threads"),
         ("multi-memory", "multi-memory"),
+        ("multiple memories", "multi-memory"),
+        ("memory64", "memory64"),
+        ("exceptions", "exceptions"),
+        ("gc proposal", "gc"),
     ];
     FEATURES
         .iter()
@@ -138,7 +144,8 @@ fn unsupported(feature: &'static str, message: String) -> ValidationError {
 ///
 /// A [`ValidationError`] naming the unsupported feature (bulk-memory, reference-types,
 /// multi-value, SIMD, a data-count section, a padded table index, an imported memory, table or
-/// global), or saying why the module is invalid.
+/// global, a function imported twice), or saying why the module is invalid.
+/// [`lower`](crate::lower()) rewrites some of these into what wasm3 runs.
 ///
 /// # Examples
 ///
@@ -155,6 +162,8 @@ pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, ValidationError> {
     let mut validator = Validator::new_with_features(wasm3_features());
     let types = validator.validate_all(wasm).map_err(|e| parser_error(&e))?;
     let mut info = ModuleInfo::default();
+    // The function imports' module and name, to find one imported twice.
+    let mut names = alloc::collections::BTreeSet::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| parser_error(&e))? {
             Payload::ImportSection(reader) => {
@@ -162,6 +171,17 @@ pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, ValidationError> {
                     let import = import.map_err(|e| parser_error(&e))?;
                     let kind = match import.ty {
                         TypeRef::Func(_) => {
+                            if !names.insert((import.module, import.name)) {
+                                return Err(unsupported(
+                                    "duplicate import",
+                                    alloc::format!(
+                                        "{}.{} is imported twice and wasm3 links only the \
+                                         first (lowering merges them)",
+                                        import.module,
+                                        import.name
+                                    ),
+                                ));
+                            }
                             info.imports.push(Import {
                                 module: import.module.to_string(),
                                 name: import.name.to_string(),
