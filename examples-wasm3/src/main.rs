@@ -1,12 +1,18 @@
 //! `guestmem-wasm3`: runs a WASI (or raw) WebAssembly program on wasm3 with guestmem's WASI.
 //!
 //! ```text
-//! guestmem-wasm3 run <module.wasm> [--env KEY=VALUE]... [--stack BYTES] [--wasi guestmem|wasm3] [-- ARGS...]
-//! guestmem-wasm3 check <module.wasm>...
+//! guestmem-wasm3 run <module.wasm> [--env KEY=VALUE]... [--stack BYTES] [--wasi guestmem|wasm3] [--no-lower] [-- ARGS...]
+//! guestmem-wasm3 check [--lower] <module.wasm>...
+//! guestmem-wasm3 lower <in.wasm> <out.wasm>
 //! ```
 //!
+//! `run` lowers the module for wasm3 0.4.7 first (`guestmem_wasm3::lower`), unless
+//! `--no-lower`; `check` validates modules as they are (as firmware embeds them), or once
+//! lowered with `--lower`; `lower` writes the lowered module.
+//!
 //! Exit status: the guest's `proc_exit` status, 0 when `_start` returns, 64 for bad usage, 65
-//! for an unreadable, invalid or unsupported module, 70 when the guest traps.
+//! for an unreadable, invalid or unsupported module (one wasm3 cannot compile included), 70
+//! when the guest traps.
 
 use std::ffi::{CString, OsString};
 use std::io::Write;
@@ -19,9 +25,12 @@ use guestmem_wasm3::{raw_host, CallError, Runtime};
 const EX_USAGE: u8 = 64;
 const EX_DATAERR: u8 = 65;
 const EX_SOFTWARE: u8 = 70;
+const EX_CANTCREAT: u8 = 73;
 
 const USAGE: &str = "usage: guestmem-wasm3 run <module.wasm> [--env KEY=VALUE]... [--stack BYTES] \
-                     [--wasi guestmem|wasm3] [-- ARGS...]\n       guestmem-wasm3 check <module.wasm>...";
+                     [--wasi guestmem|wasm3] [--no-lower] [-- ARGS...]\n       \
+                     guestmem-wasm3 check [--lower] <module.wasm>...\n       \
+                     guestmem-wasm3 lower <in.wasm> <out.wasm>";
 
 /// The default wasm3 value stack: 1 MiB.
 const DEFAULT_STACK: u32 = 1 << 20;
@@ -40,6 +49,8 @@ struct Options {
     env: Vec<Vec<u8>>,
     stack: u32,
     wasi: WasiImpl,
+    /// Lower the module for wasm3 0.4.7 first (`--no-lower` turns it off).
+    lower: bool,
     args: Vec<OsString>,
 }
 
@@ -63,6 +74,7 @@ fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure>
         env: Vec::new(),
         stack: DEFAULT_STACK,
         wasi: WasiImpl::Guestmem,
+        lower: true,
         args: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -96,6 +108,7 @@ fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure>
                     _ => return Err(fail(EX_USAGE, "--wasi needs guestmem or wasm3")),
                 };
             }
+            Some("--no-lower") => opts.lower = false,
             Some(flag) if flag.starts_with("--") => {
                 return Err(fail(EX_USAGE, format!("unknown option {flag}")));
             }
@@ -116,12 +129,29 @@ fn read_module(path: &OsString) -> Result<Vec<u8>, Failure> {
     })
 }
 
-fn check(paths: Vec<OsString>) -> Result<u8, Failure> {
+/// `wasm` lowered for wasm3 0.4.7 when `lower`, else as it is.
+fn lowered(wasm: Vec<u8>, lower: bool, path: &OsString) -> Result<Vec<u8>, Failure> {
+    if !lower {
+        return Ok(wasm);
+    }
+    guestmem_wasm3::lower(&wasm)
+        .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display())))
+}
+
+fn check(args: Vec<OsString>) -> Result<u8, Failure> {
+    let lower = args.iter().any(|a| a == "--lower");
+    let paths: Vec<&OsString> = args.iter().filter(|a| *a != "--lower").collect();
+    if let Some(flag) = paths
+        .iter()
+        .find_map(|p| p.to_str().filter(|p| p.starts_with("--")))
+    {
+        return Err(fail(EX_USAGE, format!("unknown option {flag}")));
+    }
     if paths.is_empty() {
         return Err(fail(EX_USAGE, "missing <module.wasm>"));
     }
-    for path in &paths {
-        let wasm = read_module(path)?;
+    for path in paths {
+        let wasm = lowered(read_module(path)?, lower, path)?;
         let info = guestmem_wasm3::validate(&wasm)
             .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display())))?;
         let imports: Vec<String> = info
@@ -131,8 +161,9 @@ fn check(paths: Vec<OsString>) -> Result<u8, Failure> {
             .collect();
         let exports: Vec<&str> = info.exports.iter().map(|e| e.name.as_str()).collect();
         println!(
-            "{}: ok for wasm3 0.4.7; imports: {}; exports: {}",
+            "{}: ok for wasm3 0.4.7{}; imports: {}; exports: {}",
             Path::new(path).display(),
+            if lower { " once lowered" } else { "" },
             if imports.is_empty() {
                 "-".to_string()
             } else {
@@ -148,8 +179,35 @@ fn check(paths: Vec<OsString>) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// `lower IN OUT`: writes IN lowered for wasm3 0.4.7 to OUT, and says what changed.
+fn lower(args: Vec<OsString>) -> Result<u8, Failure> {
+    let [input, output] = args.as_slice() else {
+        return Err(fail(
+            EX_USAGE,
+            "usage: guestmem-wasm3 lower <in.wasm> <out.wasm>",
+        ));
+    };
+    let wasm = read_module(input)?;
+    let (bytes, stats) = guestmem_wasm3::lower::lower_with_stats(&wasm)
+        .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(input).display())))?;
+    std::fs::write(output, &bytes).map_err(|e| {
+        fail(
+            EX_CANTCREAT,
+            format!("cannot write {}: {e}", Path::new(output).display()),
+        )
+    })?;
+    println!(
+        "{} -> {}: {} -> {} bytes; {stats}",
+        Path::new(input).display(),
+        Path::new(output).display(),
+        wasm.len(),
+        bytes.len()
+    );
+    Ok(0)
+}
+
 fn run(opts: Options) -> Result<u8, Failure> {
-    let wasm = read_module(&opts.module)?;
+    let wasm = lowered(read_module(&opts.module)?, opts.lower, &opts.module)?;
     let argv0 = Path::new(&opts.module)
         .file_name()
         .map_or_else(|| opts.module.clone(), OsString::from);
@@ -182,9 +240,22 @@ fn run(opts: Options) -> Result<u8, Failure> {
             format!("unsupported import {module}.{name}"),
         ));
     }
-    if rt.info().exported_function("_start").is_none() {
-        return Err(fail(EX_DATAERR, "the module exports no _start function"));
+    match rt.info().exported_function("_start") {
+        None => return Err(fail(EX_DATAERR, "the module exports no _start function")),
+        Some(start) if start.params > 0 || start.results > 0 => {
+            return Err(fail(
+                EX_DATAERR,
+                format!(
+                    "_start must take no parameters and return nothing (it takes {}, returns {})",
+                    start.params, start.results
+                ),
+            ))
+        }
+        Some(_) => {}
     }
+    // Every function now, not at its first call: a module wasm3 cannot compile is refused
+    // before it runs.
+    rt.compile().map_err(|e| fail(EX_DATAERR, e.to_string()))?;
 
     let result = match opts.wasi {
         WasiImpl::Guestmem => rt.call("_start", &[]).map(|_| ()),
@@ -226,6 +297,7 @@ fn main_inner() -> Result<u8, Failure> {
                 .unwrap_or_else(|_| Err(fail(EX_SOFTWARE, "trap: host panicked")))
         }
         Some("check") => check(argv.collect()),
+        Some("lower") => lower(argv.collect()),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             Ok(0)
