@@ -234,9 +234,15 @@ pub fn demo() -> StepResult {
             Some(70),
         ),
         (
-            "bulk (C, -mbulk-memory)",
-            "pre-validation rejects a module wasm3 0.4.7 would crash on, naming the feature (exit 65)",
+            "bulk (C, -mbulk-memory), lowered",
+            "memory.copy/memory.fill lowered to MVP helpers at load: the module wasm3 0.4.7 would crash on runs",
             run_guest(&cli, "bulk", &[]),
+            Some(0),
+        ),
+        (
+            "bulk with --no-lower",
+            "without lowering, pre-validation rejects it, naming the feature (exit 65)",
+            run_guest(&cli, "bulk", &["--no-lower"]),
             Some(65),
         ),
         (
