@@ -379,6 +379,43 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
 const BYTES: Transparent<u8> = Transparent::new();
 
 impl<'a> GuestPtr<'a, [u8]> {
+    /// Copies the byte arrays `pieces` one after another into the front of `buf`, uninitialised
+    /// storage, and returns that front, initialised: the gather of an `fd_write`, into one
+    /// buffer for one contiguous host write. Each piece is checked (as
+    /// [`validate`](Self::validate) does) right before its copy.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`validate`](Self::validate) for a piece;
+    /// [`GuestError::BufferTooSmall`] if `buf` is full before the pieces end. On error, `buf`
+    /// may be partly written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// use guestmem::{GuestFrame, GuestPtr};
+    ///
+    /// let mut bytes = *b"hello, guest";
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let pieces = [(7, 5), (5, 2), (0, 5)].map(|p| GuestPtr::<[u8]>::new(&mem, p));
+    /// let mut buf = [MaybeUninit::uninit(); 64];
+    /// assert_eq!(GuestPtr::gather(pieces, &mut buf)?, b"guest, hello");
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    #[inline]
+    pub fn gather<'b>(
+        pieces: impl IntoIterator<Item = GuestPtr<'a, [u8]>>,
+        buf: &'b mut [core::mem::MaybeUninit<u8>],
+    ) -> Result<&'b mut [u8], GuestError> {
+        raw::gather(
+            pieces
+                .into_iter()
+                .map(|p| (p.mem(), p.offset_base(), p.len())),
+            buf,
+        )
+    }
+
     /// The same bytes as a string (checks nothing; the UTF-8 check comes with each access).
     ///
     /// # Examples

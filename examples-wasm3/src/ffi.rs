@@ -595,6 +595,58 @@ impl core::fmt::Debug for Wasm3Memory {
     }
 }
 
+/// The linear memory of a wasm3 runtime during one host call: the data pointer wasm3 passes
+/// the raw host function, and the length in the memory header right before it — no call into
+/// wasm3 (`m3_GetMemory` is an out-of-line call with checks of its own).
+struct CallMemory {
+    data: *mut u8,
+    len: u32,
+}
+
+impl CallMemory {
+    /// The memory of the host call wasm3 passed `mem`.
+    ///
+    /// # Safety
+    ///
+    /// 1. `mem` is the `_mem` argument wasm3 0.4.7 passes a raw host function it calls, during
+    ///    that call: `m3MemData(header)`, one `M3MemoryHeader` past the runtime's live memory
+    ///    header (`op_CallRawFunctionEx`, which also reads that header's `runtime` field to
+    ///    make the call, so it exists).
+    unsafe fn of_call(mem: *mut c_void) -> Self {
+        let data = mem.cast::<u8>();
+        if data.is_null() {
+            return CallMemory {
+                data: ptr::null_mut(),
+                len: 0,
+            };
+        }
+        let header = data.cast::<m3::M3MemoryHeader>().wrapping_sub(1);
+        // SAFETY: precondition 1: `header` is the runtime's live memory header, allocated by
+        // wasm3 (so aligned) right before the data, and not written during the host call.
+        let length = unsafe { header.read() }.length;
+        CallMemory {
+            data,
+            // A full 4 GiB memory is seen as its first `u32::MAX` bytes.
+            len: u32::try_from(length).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+// SAFETY:
+// 1. `data` is wasm3's memory data and `len` (at most) its length, from the header wasm3 keeps
+//    for it (`CallMemory::of_call`): one live allocation behind the header, valid for reads and
+//    writes; a block below 4 GiB fits `isize`.
+// 2. A `CallMemory` lives only during its host call (the trampoline's), while the guest is
+//    paused; host functions cannot re-enter the guest (they never get the runtime), so wasm3
+//    neither moves nor frees the block, and no other Rust reference to the bytes exists.
+// 3. A zero length is never dereferenced, whatever the pointer.
+unsafe impl GuestMemory for CallMemory {
+    #[inline]
+    fn base(&mut self) -> (*mut u8, u32) {
+        (self.data, self.len)
+    }
+}
+
 /// The body of a host function whose context is `C`, in safe Rust: what
 /// [`host_fn!`](crate::host_fn) generates, as a zero-sized type. The crate's FFI module makes
 /// the `extern "C"` trampoline that wasm3 calls for it ([`HostFunc::new`](crate::HostFunc::new)).
@@ -662,13 +714,15 @@ impl<C> Copy for HostEntry<C> {}
 ///    wasm3 provides for a function linked with `B::SIG` (and at least one slot for any call).
 /// 3. `cookie` is the `*mut C` the runtime linked the function with: valid, aligned, and not
 ///    otherwise borrowed while the guest runs (the runtime holds the only `&mut C`).
+/// 4. `mem` is what wasm3 0.4.7's `op_CallRawFunctionEx` passes: `m3MemData(_mem)` of the
+///    runtime's memory header, the data of the guest memory that sits right behind it.
 ///
 /// [`RawRuntime::link`] links it only so: from a [`HostEntry<C>`] of `B`, with its own context
 /// as the cookie; wasm3 checks the valid `B::SIG` against the import's type.
 unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
     rt: m3::IM3Runtime,
     sp: *mut u64,
-    _mem: *mut c_void,
+    mem: *mut c_void,
     cookie: *mut c_void,
 ) -> *const c_void {
     let (Some(rt), Some(sp), Some(ctx)) = (
@@ -694,8 +748,10 @@ unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
     // SAFETY: precondition 3: the cookie is the runtime's `*mut C`, valid and unaliased for
     // this call (the guest is paused in it, and host functions cannot re-enter it).
     let ctx = unsafe { ctx.as_mut() };
-    // Precondition 1: `rt` satisfies the invariant that `Wasm3Memory::new` needs.
-    let mut mem = Wasm3Memory::new(rt);
+    let _ = rt;
+    // SAFETY: 1. `mem` is the `_mem` argument wasm3 passes this raw host function during this
+    // call (preconditions 1 and 4).
+    let mut mem = unsafe { CallMemory::of_call(mem) };
     let frame = GuestFrame::new(&mut mem);
     match run_body(|| B::call(ctx, &frame, args)) {
         Ok(Some(value)) if B::SIG.has_result() => {

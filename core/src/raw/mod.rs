@@ -198,6 +198,32 @@ pub(crate) fn copy_out_uninit<'d>(
     checked(mem, offset, len, align, Access::Read)?.copy_to_uninit(dst)
 }
 
+/// Copies the guest byte ranges `pieces` — `(frame, offset, len)` — one after another into the
+/// front of `dst`, and returns that front, initialised. Each piece is checked and copied in
+/// one step; the iterator (the caller's code) runs only between pieces.
+///
+/// # Errors
+///
+/// Those of [`validate_read`] for a piece; [`GuestError::BufferTooSmall`] if `dst` is full
+/// before the pieces end.
+#[inline]
+pub(crate) fn gather<'f, 'd>(
+    pieces: impl IntoIterator<Item = (&'f GuestFrame<'f>, u32, u32)>,
+    dst: &'d mut [core::mem::MaybeUninit<u8>],
+) -> Result<&'d mut [u8], GuestError> {
+    let mut filled = 0usize;
+    for (mem, offset, len) in pieces {
+        let rest = dst.get_mut(filled..).unwrap_or(&mut []);
+        let part = checked(mem, offset, len, 1, Access::Read)?.copy_to_uninit(rest)?;
+        filled = filled.saturating_add(part.len());
+    }
+    let front = dst.get_mut(..filled).unwrap_or(&mut []);
+    // SAFETY: the `filled` bytes at `front`'s address, borrowed uniquely through `front` (so
+    // through `dst`) for `'d`, were all written by the copies above, one piece after the
+    // other; a `MaybeUninit<u8>` has the layout of a `u8`.
+    Ok(unsafe { core::slice::from_raw_parts_mut(front.as_mut_ptr().cast::<u8>(), front.len()) })
+}
+
 /// Copies `src`, plain values whose bytes fill the `len` bytes at `offset` (aligned to `align`
 /// in the guest) exactly, into them.
 ///

@@ -11,7 +11,9 @@
 //! through one view of the range that holds a batch of 16 of them, with one gather write per
 //! batch ([`write_lent`]).
 
-use guestmem::GuestPtr;
+use core::mem::MaybeUninit;
+
+use guestmem::{GuestError, GuestPtr};
 
 use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
@@ -102,26 +104,27 @@ fn write_small<'a, H: WasiHost>(
     let mem = iovs.mem();
     GuestPtr::<[u32]>::new(mem, (iovs.offset_base(), to_u32(words.len())?)).copy_to_slice(words)?;
     // The buffers, one checked copy each, one after the other into one buffer on the stack.
-    let mut stack = [0u8; COPY_LIMIT];
-    let mut at = 0usize;
-    for pair in words.chunks_exact(2) {
-        let [start, len] = *pair else { continue };
-        if len == 0 {
-            continue; // never accessed, so it may point anywhere
-        }
-        let end = at.saturating_add(to_usize(len));
-        let Some(dst) = stack.get_mut(at..end) else {
-            return Ok(None); // too many bytes: nothing observable done yet
-        };
-        GuestPtr::<[u8]>::new(mem, (start, len)).copy_to_slice(dst)?;
-        at = end;
-    }
-    if at == 0 {
+    // The buffers, one checked copy each, one after the other into one uninitialised buffer
+    // on the stack (empty ones are never accessed, so they may point anywhere).
+    let mut stack = [MaybeUninit::<u8>::uninit(); COPY_LIMIT];
+    let pieces = words
+        .chunks_exact(2)
+        .filter_map(|pair| match *pair {
+            [start, len] if len > 0 => Some(GuestPtr::<[u8]>::new(mem, (start, len))),
+            _ => None,
+        });
+    let bytes = match GuestPtr::gather(pieces, &mut stack) {
+        Ok(bytes) => bytes,
+        // Too many bytes for the stack: nothing observable done yet.
+        Err(GuestError::BufferTooSmall { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if bytes.is_empty() {
         return Ok(Some(0)); // nothing to write: the host is not called, as `writev` does nothing
     }
-    let bytes = stack.get(..at).ok_or(Errno::Fault)?;
+    let at = bytes.len();
     // A host claiming more than it was given is not believed.
-    Ok(Some(host.write(stream, &[bytes])?.min(at)))
+    Ok(Some(host.write(stream, &[&*bytes])?.min(at)))
 }
 
 /// `fd_write` for many bytes or many iovecs: every buffer checked first
