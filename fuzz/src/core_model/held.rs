@@ -1,10 +1,10 @@
-//! What the harness holds across operations: its own views and `read_iter` iterators, each
-//! with the region and loan the model records for it.
+//! What the harness holds across operations: its own views, each with the region and loan
+//! the model records for it, and `read_iter` iterators, which lend nothing.
 
-use guestmem::{GuestMemory, GuestSlice, GuestSliceMut, GuestStr, ReadIter, Region};
+use guestmem::{GuestError, GuestFrame, GuestSlice, GuestSliceMut, GuestStr, ReadIter, Region};
 
 use super::hostile::Hostile;
-use super::model::{Loan, Model};
+use super::model::{Entry, Loan, Model};
 use super::rng::Rng;
 use super::types::Ty;
 
@@ -17,19 +17,20 @@ pub(crate) trait Held<'m> {
     /// returns the byte offset in the view and the bytes written.
     fn write(
         &mut self,
-        _mem: &'m dyn GuestMemory,
+        _mem: &'m GuestFrame<'m>,
         _index: u32,
         _rng: &mut Rng,
     ) -> Option<(usize, Vec<u8>)> {
         None
     }
 
-    /// Takes up to `take` items from an iterator, each checked against the model; decoded
-    /// hostile values that keep views go to `keep`.
+    /// Takes up to `take` items from an iterator, each checked against the model and the live
+    /// views `table`; decoded hostile values that keep views go to `keep`.
     fn advance(
         &mut self,
         _take: u8,
         _model: &Model,
+        _table: &[Entry],
         _keep: &mut Vec<Hostile<'m>>,
     ) -> Result<(), String> {
         Ok(())
@@ -51,7 +52,7 @@ impl<'m, T: Ty<'m> + bytemuck::Pod> Held<'m> for GuestSliceMut<'m, T> {
 
     fn write(
         &mut self,
-        mem: &'m dyn GuestMemory,
+        mem: &'m GuestFrame<'m>,
         index: u32,
         rng: &mut Rng,
     ) -> Option<(usize, Vec<u8>)> {
@@ -85,6 +86,17 @@ pub(crate) struct IterHeld<'m, T> {
     pub(crate) next: u32,
 }
 
+/// Checks what an iterator says of its length: `count - next` elements left.
+fn check_len(len: usize, count: u32, next: u32) -> Result<(), String> {
+    let left = usize::try_from(count.saturating_sub(next)).map_err(|e| e.to_string())?;
+    if len != left {
+        return Err(format!(
+            "read_iter says {len} elements are left, the model {left}"
+        ));
+    }
+    Ok(())
+}
+
 impl<'m, T: Ty<'m>> Held<'m> for IterHeld<'m, T> {
     fn bytes(&self) -> Option<&[u8]> {
         None
@@ -94,9 +106,11 @@ impl<'m, T: Ty<'m>> Held<'m> for IterHeld<'m, T> {
         &mut self,
         take: u8,
         model: &Model,
+        table: &[Entry],
         _keep: &mut Vec<Hostile<'m>>,
     ) -> Result<(), String> {
         for _ in 0..take {
+            check_len(self.iter.len(), self.count, self.next)?;
             let item = self.iter.next();
             if self.next >= self.count {
                 if item.is_some() {
@@ -107,11 +121,16 @@ impl<'m, T: Ty<'m>> Held<'m> for IterHeld<'m, T> {
                 }
                 return Ok(());
             }
+            // Each element is copied as it is now, checked against the views live now.
             let size = T::GUEST_SIZE;
-            let at = usize::try_from(self.base + self.next * size).map_err(|e| e.to_string())?;
-            let bytes = &model.bytes[at..at + usize::try_from(size).map_err(|e| e.to_string())?];
-            let mut expected = Vec::new();
-            let expected = T::expect(bytes, &mut expected).map(|()| expected);
+            let region = Region::new(self.base + self.next * size, size);
+            let expected = if Model::conflicts(table, region, false) {
+                Err(GuestError::BorrowConflict(region))
+            } else {
+                let mut expected = Vec::new();
+                T::expect(&model.bytes[super::world::span(region)], &mut expected)
+                    .map(|()| expected)
+            };
             let real = match item {
                 None => return Err(format!("read_iter ended at element {}", self.next)),
                 Some(r) => r.map(|v| {
@@ -132,12 +151,16 @@ impl<'m, T: Ty<'m>> Held<'m> for IterHeld<'m, T> {
     }
 }
 
-/// A `read_iter` iterator of hostile elements: each item may be anything, and the values
-/// that keep views are kept.
+/// A `read_iter` iterator of hostile elements: each item is what [`Model::read_elem`] says,
+/// and the values that keep views are kept.
 pub(crate) struct HostileIter<'m> {
     pub(crate) iter: ReadIter<'m, Hostile<'m>>,
-    /// Items left.
-    pub(crate) left: u32,
+    /// Guest offset of the array.
+    pub(crate) base: u32,
+    /// Number of elements.
+    pub(crate) count: u32,
+    /// Index of the next element.
+    pub(crate) next: u32,
 }
 
 impl<'m> Held<'m> for HostileIter<'m> {
@@ -148,24 +171,38 @@ impl<'m> Held<'m> for HostileIter<'m> {
     fn advance(
         &mut self,
         take: u8,
-        _model: &Model,
+        model: &Model,
+        table: &[Entry],
         keep: &mut Vec<Hostile<'m>>,
     ) -> Result<(), String> {
+        let mut table = table.to_vec();
         for _ in 0..take {
-            match self.iter.next() {
-                None if self.left == 0 => return Ok(()),
-                None => return Err(format!("hostile read_iter ended {} early", self.left)),
-                Some(_) if self.left == 0 => {
-                    return Err("hostile read_iter yielded too many".to_string())
+            check_len(self.iter.len(), self.count, self.next)?;
+            let item = self.iter.next();
+            if self.next >= self.count {
+                if item.is_some() {
+                    return Err("hostile read_iter yielded too many".to_string());
                 }
-                Some(item) => {
-                    self.left -= 1;
-                    match item {
-                        Ok(v) if !v.kept.is_empty() => keep.push(v),
-                        Ok(_) | Err(_) => {}
-                    }
+                return Ok(());
+            }
+            let Some(item) = item else {
+                return Err(format!("hostile read_iter ended at element {}", self.next));
+            };
+            let expected = model.read_elem(&table, self.base + self.next * 8);
+            let real = item.as_ref().map(Hostile::shown).map_err(|e| *e);
+            if real != expected {
+                return Err(format!(
+                    "hostile read_iter element {}: got {real:?}, model {expected:?}",
+                    self.next
+                ));
+            }
+            if let Ok(v) = item {
+                table.extend(v.kept.iter().map(super::hostile::Kept::entry));
+                if !v.kept.is_empty() {
+                    keep.push(v);
                 }
             }
+            self.next += 1;
         }
         Ok(())
     }
@@ -173,10 +210,10 @@ impl<'m> Held<'m> for HostileIter<'m> {
 
 /// A view or iterator the harness holds.
 pub(crate) struct Guard<'m> {
-    /// The region it lends.
+    /// The region it lends, or (an iterator) walks.
     pub(crate) region: Region,
-    /// How.
-    pub(crate) loan: Loan,
+    /// How it lends it: `None` for an iterator, which lends nothing.
+    pub(crate) loan: Option<Loan>,
     /// For shared loans: the region's bytes when it was taken, which nothing may change.
     pub(crate) snapshot: Option<Vec<u8>>,
     /// The view.

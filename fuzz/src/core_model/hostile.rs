@@ -6,16 +6,22 @@
 //! The plan of what to take is 8 guest bytes (`decode` reads it from the element's own bytes,
 //! which the fuzzer chooses; `encode` writes it), so a hostile element can point its view at a
 //! later element of the same array.
+//!
+//! Since the core copies such elements one at a time through the stack, each checked against
+//! the views right before its copy, what hostile code does is part of the model too:
+//! [`Model::act`] is what [`act`] must do to the table of views, and [`Model::read_elem`] what
+//! reading one element must give.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use arbitrary::Arbitrary;
 use guestmem::{
-    GuestError, GuestMemory, GuestPtr, GuestSlice, GuestSliceMut, GuestStr, GuestType, Region,
+    GuestError, GuestFrame, GuestPtr, GuestSlice, GuestSliceMut, GuestStr, GuestType, Region,
 };
 
-use super::model::Loan;
+use super::model::{Entry, Loan, Model};
+use super::world::span;
 
 /// What a hostile `decode`/`encode` does with the memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +38,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// The plan from its 8 guest bytes.
-    fn from_bytes(b: [u8; 8]) -> Self {
+    pub(crate) fn from_bytes(b: [u8; 8]) -> Self {
         Plan {
             off: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
             len: u16::from_le_bytes([b[4], b[5]]),
@@ -42,7 +48,7 @@ impl Plan {
     }
 
     /// Its 8 guest bytes.
-    fn to_bytes(self) -> [u8; 8] {
+    pub(crate) fn to_bytes(self) -> [u8; 8] {
         let [o0, o1, o2, o3] = self.off.to_le_bytes();
         let [l0, l1] = self.len.to_le_bytes();
         [
@@ -94,13 +100,16 @@ pub(crate) struct Kept<'m> {
     pub(crate) loan: Loan,
     /// Its bytes when it was taken: nothing may change them while it lives.
     pub(crate) snapshot: Vec<u8>,
-    /// The number of the operation during which it was taken.
-    pub(crate) born: usize,
     /// The view.
     pub(crate) view: HView<'m>,
 }
 
 impl Kept<'_> {
+    /// The region and loan the model records for it.
+    pub(crate) fn entry(&self) -> Entry {
+        (self.region, self.loan)
+    }
+
     /// The bytes the view lends now.
     pub(crate) fn bytes(&self) -> &[u8] {
         match &self.view {
@@ -114,18 +123,8 @@ impl Kept<'_> {
 /// The views hostile `encode`s kept, shared with the harness.
 pub(crate) type Stash<'m> = Rc<RefCell<Vec<Kept<'m>>>>;
 
-thread_local! {
-    /// The number of the operation in progress, for [`Kept::born`].
-    static OP_NUMBER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Sets the number of the operation in progress.
-pub(crate) fn set_op_number(n: usize) {
-    OP_NUMBER.with(|c| c.set(n));
-}
-
 /// Carries out `plan` on `mem`: possibly a view to keep.
-fn act<'m>(mem: &'m dyn GuestMemory, plan: Plan) -> Option<Kept<'m>> {
+fn act<'m>(mem: &'m GuestFrame<'m>, plan: Plan) -> Option<Kept<'m>> {
     let len = u32::from(plan.len);
     let bytes = GuestPtr::<[u8]>::new(mem, (plan.off, len));
     let region = Region::new(plan.off, len);
@@ -160,7 +159,6 @@ fn act<'m>(mem: &'m dyn GuestMemory, plan: Plan) -> Option<Kept<'m>> {
         region,
         loan,
         snapshot: Vec::new(),
-        born: OP_NUMBER.with(std::cell::Cell::get),
         view,
     };
     kept.snapshot = kept.bytes().to_vec();
@@ -171,7 +169,7 @@ fn act<'m>(mem: &'m dyn GuestMemory, plan: Plan) -> Option<Kept<'m>> {
 pub(crate) struct Hostile<'m> {
     /// A guest pointer it holds: `encode` takes its views through this pointer's memory.
     target: GuestPtr<'m, u8>,
-    plan: Plan,
+    pub(crate) plan: Plan,
     /// Where `encode` keeps what it takes (`None` for decoded values).
     stash: Option<Stash<'m>>,
     /// What `decode` took.
@@ -180,7 +178,7 @@ pub(crate) struct Hostile<'m> {
 
 impl<'m> Hostile<'m> {
     /// A value that `encode`s `plan`, keeping its views in `stash`.
-    pub(crate) fn new(mem: &'m dyn GuestMemory, plan: Plan, stash: &Stash<'m>) -> Self {
+    pub(crate) fn new(mem: &'m GuestFrame<'m>, plan: Plan, stash: &Stash<'m>) -> Self {
         Hostile {
             target: GuestPtr::new(mem, plan.off),
             plan,
@@ -202,11 +200,67 @@ impl Clone for Hostile<'_> {
     }
 }
 
+impl Hostile<'_> {
+    /// What the model compares: the plan, and the views the value keeps.
+    pub(crate) fn shown(&self) -> (Plan, Vec<Entry>) {
+        (self.plan, self.kept.iter().map(Kept::entry).collect())
+    }
+}
+
+/// A hostile element as the model expects it: its plan and the views it keeps.
+pub(crate) type Shown = (Plan, Vec<Entry>);
+
+impl Model {
+    /// What [`act`] must do with `plan` while the live views are `table`: the view it takes
+    /// and keeps, if any.
+    pub(crate) fn act(&self, table: &[Entry], plan: Plan) -> Option<Entry> {
+        let len = u32::from(plan.len);
+        let region = Region::new(plan.off, len);
+        match plan.action % 7 {
+            1 => self
+                .lend(table, plan.off, len, 1, Loan::Shared)
+                .ok()
+                .map(|_| (region, Loan::Shared)),
+            2 | 6 => self
+                .lend(table, plan.off, len, 1, Loan::Mut)
+                .ok()
+                .map(|_| (region, Loan::Mut)),
+            3 => {
+                let range = self.lend(table, plan.off, len, 1, Loan::Shared).ok()?;
+                std::str::from_utf8(&self.bytes[range])
+                    .ok()
+                    .map(|_| (region, Loan::Shared))
+            }
+            // 4 takes a view and drops it, 5 reads: nothing is left.
+            _ => None,
+        }
+    }
+
+    /// What copying the hostile element at `at` (inside the memory, checked with its array)
+    /// onto the stack and decoding it must give while the live views are `table`: a mutable
+    /// view over it refuses it, else `decode` acts on the plan in its bytes.
+    pub(crate) fn read_elem(&self, table: &[Entry], at: u32) -> Result<Shown, GuestError> {
+        let region = Region::new(at, 8);
+        if Self::conflicts(table, region, false) {
+            return Err(GuestError::BorrowConflict(region));
+        }
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(&self.bytes[span(region)]);
+        let plan = Plan::from_bytes(raw);
+        let kept = self.act(table, plan);
+        if plan.fail {
+            // The view it took is dropped with the error.
+            return Err(GuestError::InvalidEnumValue("Hostile", u64::from(plan.off)));
+        }
+        Ok((plan, kept.into_iter().collect()))
+    }
+}
+
 impl<'m> GuestType<'m> for Hostile<'m> {
     const GUEST_SIZE: u32 = 8;
     const GUEST_ALIGN: u32 = 4;
 
-    fn decode(mem: &'m dyn GuestMemory, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: &'m GuestFrame<'m>, bytes: &[u8]) -> Result<Self, GuestError> {
         let raw: [u8; 8] =
             bytes
                 .get(..8)

@@ -90,6 +90,10 @@ pub(super) enum Elem {
     Tagged,
     Big,
     Huge,
+    /// `[u16; 3]`: a guest array as the element.
+    Arr3,
+    /// A struct with array fields (`[u8; 6]`, `[Tagged; 2]`, `[u64; 2]`).
+    Named,
 }
 
 /// The element types of views (those guestmem lends).
@@ -152,6 +156,10 @@ pub(super) enum Op {
         elem: Elem,
         arr: Arr,
     },
+    ValidateWrite {
+        elem: Elem,
+        arr: Arr,
+    },
     ReadIter {
         elem: Elem,
         arr: Arr,
@@ -164,6 +172,11 @@ pub(super) enum Op {
         each: u8,
     },
     StrCopy {
+        arr: Arr,
+        fit: Fit,
+    },
+    /// `copy_to_uninit` of bytes into a host buffer of `fit` bytes.
+    CopyUninit {
         arr: Arr,
         fit: Fit,
     },
@@ -181,6 +194,8 @@ pub(super) enum Op {
     ViewStr {
         arr: Arr,
         hold: bool,
+        /// Through `GuestPtr::<[u8]>::as_str_ptr` rather than `GuestPtr::<str>::new`.
+        via_bytes: bool,
     },
     View {
         elem: ViewElem,

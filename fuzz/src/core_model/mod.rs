@@ -3,19 +3,24 @@
 //! An input is a memory (0 to 64 KiB, its host base aligned or one byte off an 8-byte
 //! boundary, or a null base when empty) and a sequence of operations: scalar reads and writes
 //! of every primitive and of guest structs, slice and string copies in and out (core and
-//! `guestmem-alloc`), `validate`, `get`, `iter`, `read_iter`, zero-copy views taken and held
-//! across later operations (up to the table's capacity and past it), writes through held
-//! mutable views, and a hostile user type whose `decode`/`encode` take views and keep them.
+//! `guestmem-alloc`, `copy_to_uninit`), `validate`, `validate_write`, `get`, `iter`,
+//! `read_iter` (held across later operations, lending nothing, each element read as it is
+//! then), strings through `as_str_ptr`, guest arrays `[T; N]` as elements and struct fields,
+//! zero-copy views taken and held across later operations (up to the table's capacity and
+//! past it), writes through held mutable views, and a hostile user type whose
+//! `decode`/`encode` take views and keep them.
 //!
-//! Every operation but the hostile ones is checked exactly against the model: the `Ok` value
-//! (floats bitwise) or the error, variant and region. After every operation the harness
-//! checks that the memory equals the model (read back around the live mutable views, whose
-//! contents are checked through the views), that every live view still shows the bytes it was
-//! given, and that the memory's table holds as many views as the model. Hostile operations
-//! are checked loosely — no panic; an error where the model refuses the range; memory outside
-//! the operation's own region unchanged — because the order in which the core runs user code
-//! inside a bulk copy is not part of its contract; everything after them is exact again.
-//! At the end all views are dropped and the host buffer itself is compared with the model.
+//! Every operation is checked exactly against the model: the `Ok` value (floats bitwise) or
+//! the error, variant and region. Bulk copies of types that are not transparent, and
+//! `read_iter`, go element by element, each element checked against the views live right
+//! before its copy; the model walks them the same way, so even the hostile operations are
+//! exact: which element fails and how, the views each `decode`/`encode` keeps, the bytes
+//! written (and, as a second, model-independent check, a range the model refuses before any
+//! user code runs must be refused). After every operation the harness checks that the memory
+//! equals the model (read back around the live mutable views, whose contents are checked
+//! through the views), that every live view still shows the bytes it was given, and that the
+//! frame's table holds as many views as the model. At the end all views are dropped and the
+//! host buffer itself is compared with the model.
 //!
 //! Any mismatch panics with the operation and what differed, which libFuzzer reports.
 
@@ -30,7 +35,7 @@ mod types;
 mod world;
 
 use arbitrary::{Arbitrary, Unstructured};
-use guestmem::SliceMemory;
+use guestmem::GuestFrame;
 use guestmem_tests::{HostBuffer, Placement};
 
 use input::Input;
@@ -76,12 +81,12 @@ pub(crate) fn run_input(input: &Input) {
         host_skew,
     };
     let expected = {
-        let mem = if size == 0 && input.null_when_empty {
-            SliceMemory::empty()
+        let frame = if size == 0 && input.null_when_empty {
+            GuestFrame::empty()
         } else {
             buf.memory()
         };
-        let mut world = World::new(&mem, model);
+        let mut world = World::new(&frame, model);
         for (n, op) in input.ops.iter().take(MAX_OPS).enumerate() {
             world.apply(n, *op);
         }

@@ -81,13 +81,18 @@ impl Model {
     ) -> Result<Range<usize>, GuestError> {
         let range = self.check(off, len, align)?;
         let region = Region::new(off, len);
-        let conflict = table
-            .iter()
-            .any(|&(r, loan)| overlaps(r, region) && (write || loan == Loan::Mut));
-        if conflict {
+        if Self::conflicts(table, region, write) {
             return Err(GuestError::BorrowConflict(region));
         }
         Ok(range)
+    }
+
+    /// Whether a live view forbids an access to `region` (a read: a mutable view; a write:
+    /// any view) — the check of each element of an element-wise copy.
+    pub(crate) fn conflicts(table: &[Entry], region: Region, write: bool) -> bool {
+        table
+            .iter()
+            .any(|&(r, loan)| overlaps(r, region) && (write || loan == Loan::Mut))
     }
 
     /// A new view: [`access`](Self::access) (a shared view as a read, a mutable one as a

@@ -1,5 +1,6 @@
 //! The operations that are checked exactly against the model.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use guestmem::{GuestError, GuestPtr, GuestStr, Region};
@@ -158,20 +159,34 @@ impl<'m> World<'m> {
         self.same("validate", &real, &expected);
     }
 
+    pub(super) fn validate_write<T: Ty<'m>>(&mut self, arr: Arr) {
+        let (off, n) = self.arr(arr, T::GUEST_SIZE);
+        let real = GuestPtr::<[T]>::new(self.mem, (off, n)).validate_write();
+        let expected = Model::array_len(n, T::GUEST_SIZE).and_then(|len| {
+            self.model
+                .access(&self.table(), off, len, T::GUEST_ALIGN, true)
+                .map(|_| ())
+        });
+        self.same("validate_write", &real, &expected);
+    }
+
+    /// `read_iter`: the whole array checked as a read, no view taken; the iterator is held
+    /// (lending nothing) and each element read when the harness advances it.
     pub(super) fn read_iter<T: Ty<'m>>(&mut self, arr: Arr, take: u8, hold: bool) {
         let (off, n) = self.arr(arr, T::GUEST_SIZE);
         let real = GuestPtr::<[T]>::new(self.mem, (off, n)).read_iter();
+        let table = self.table();
         let expected = Model::array_len(n, T::GUEST_SIZE).and_then(|len| {
             self.model
-                .lend(&self.table(), off, len, T::GUEST_ALIGN, Loan::Shared)
-                .map(|r| (len, r))
+                .access(&table, off, len, T::GUEST_ALIGN, false)
+                .map(|_| len)
         });
         self.same(
             "read_iter",
             &real.as_ref().map(|_| ()).map_err(|e| *e),
-            &expected.clone().map(|_| ()),
+            &expected.map(|_| ()),
         );
-        let (Ok(iter), Ok((len, range))) = (real, expected) else {
+        let (Ok(iter), Ok(len)) = (real, expected) else {
             return;
         };
         let mut held = IterHeld {
@@ -180,40 +195,31 @@ impl<'m> World<'m> {
             count: n,
             next: 0,
         };
-        if let Err(e) = held.advance(take, &self.model, &mut self.values) {
+        if let Err(e) = held.advance(take, &self.model, &table, &mut self.values) {
             self.fail(e);
         }
         if hold {
-            let snapshot = Some(self.model.bytes[range].to_vec());
             self.guards.push(Guard {
                 region: Region::new(off, len),
-                loan: Loan::Shared,
-                snapshot,
+                loan: None,
+                snapshot: None,
                 held: Box::new(held),
             });
         }
     }
 
-    /// WASI's gather: an array of iovecs read from the guest (copied out, or lent through
+    /// WASI's gather: an array of iovecs read from the guest (copied out, or walked with
     /// `read_iter`), then each buffer its `GuestPtr` field points to (copied, or lent).
-    pub(super) fn gather(&mut self, arr: Arr, lend: bool, each: u8) {
+    pub(super) fn gather(&mut self, arr: Arr, walk: bool, each: u8) {
         let (off, n) = self.arr(arr, 8);
         let p = GuestPtr::<[Iovec<'m>]>::new(self.mem, (off, n));
-        let (real, expected) = if lend {
-            let expected = Model::array_len(n, 8).and_then(|len| {
-                self.model
-                    .lend(&self.table(), off, len, 4, Loan::Shared)
-                    .map(|_| ())
-            });
-            let expected = expected.and_then(|()| self.expect_read::<Iovec<'m>>(off, n));
-            (
-                p.read_iter()
-                    .and_then(|it| it.collect::<Result<Vec<_>, _>>()),
-                expected,
-            )
+        let real = if walk {
+            p.read_iter()
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         } else {
-            (p.to_vec(), self.expect_read::<Iovec<'m>>(off, n))
+            p.to_vec()
         };
+        let expected = self.expect_read::<Iovec<'m>>(off, n);
         let canon = real.as_ref().map(|v| canon_all(v)).map_err(|e| *e);
         self.same("gather: iovecs", &canon, &expected);
         let Ok(iovs) = real else { return };
@@ -271,6 +277,38 @@ impl<'m> World<'m> {
         }
     }
 
+    /// `copy_to_uninit` into a buffer of `fit` bytes: the returned bytes are the front of the
+    /// buffer and the model's.
+    pub(super) fn copy_uninit(&mut self, arr: Arr, fit: Fit) {
+        let (off, len) = self.arr(arr, 1);
+        let host = self.fit(fit, len, 1);
+        let mut buf = vec![MaybeUninit::new(0xA5u8); host];
+        let at = buf.as_ptr().cast::<u8>();
+        let real = GuestPtr::<[u8]>::new(self.mem, (off, len))
+            .copy_to_uninit(&mut buf)
+            .map(|got| {
+                (
+                    got.is_empty() || std::ptr::eq(got.as_ptr(), at),
+                    got.to_vec(),
+                )
+            });
+        // The range first, then the buffer's length (see findings/README.md: the docs say
+        // the other way round).
+        let expected = self
+            .model
+            .access(&self.table(), off, len, 1, false)
+            .and_then(|r| {
+                if usize::try_from(len).map_or(true, |l| l > host) {
+                    return Err(GuestError::BufferTooSmall {
+                        needed: len,
+                        available: u32::try_from(host).unwrap_or(u32::MAX),
+                    });
+                }
+                Ok((true, self.model.bytes[r].to_vec()))
+            });
+        self.same("copy_to_uninit (at the front?, bytes)", &real, &expected);
+    }
+
     pub(super) fn str_heapless<const N: usize>(&mut self, arr: Arr) {
         let (off, len) = self.arr(arr, 1);
         let real = GuestPtr::<str>::new(self.mem, (off, len))
@@ -306,7 +344,7 @@ impl<'m> World<'m> {
         let snapshot = Some(view.as_bytes().to_vec());
         self.guards.push(Guard {
             region: Region::new(off, len),
-            loan: Loan::Shared,
+            loan: Some(Loan::Shared),
             snapshot,
             held: Box::new(view),
         });
@@ -336,9 +374,26 @@ impl<'m> World<'m> {
         }
     }
 
-    pub(super) fn view_str(&mut self, arr: Arr, hold: bool) {
+    pub(super) fn view_str(&mut self, arr: Arr, hold: bool, via_bytes: bool) {
         let (off, len) = self.arr(arr, 1);
-        let real = GuestPtr::<str>::new(self.mem, (off, len)).as_str();
+        let ptr = if via_bytes {
+            let bytes = GuestPtr::<[u8]>::new(self.mem, (off, len));
+            let ptr = bytes.as_str_ptr();
+            if ptr.pointer() != (off, len)
+                || ptr.as_bytes() != bytes
+                || !std::ptr::eq(ptr.mem(), self.mem)
+            {
+                self.fail(format_args!(
+                    "as_str_ptr of {:?} gave {:?}",
+                    bytes.pointer(),
+                    ptr.pointer()
+                ));
+            }
+            ptr
+        } else {
+            GuestPtr::<str>::new(self.mem, (off, len))
+        };
+        let real = ptr.as_str();
         let expected = self
             .model
             .lend(&self.table(), off, len, 1, Loan::Shared)
@@ -399,7 +454,7 @@ impl<'m> World<'m> {
             let snapshot = (!mutable).then(|| self.model.bytes[range].to_vec());
             self.guards.push(Guard {
                 region: Region::new(off, len),
-                loan,
+                loan: Some(loan),
                 snapshot,
                 held,
             });

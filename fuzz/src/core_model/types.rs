@@ -3,7 +3,7 @@
 //! bytes must give, and which bytes writing a value must store (padding as zeroes).
 
 use guestmem::{
-    guest_enum, guest_flags, guest_struct, GuestError, GuestMemory, GuestPtr, GuestType,
+    guest_enum, guest_flags, guest_struct, GuestError, GuestFrame, GuestPtr, GuestType,
 };
 
 use super::rng::Rng;
@@ -21,7 +21,7 @@ pub(crate) trait Ty<'m>: GuestType<'m> + Clone + 'm {
     fn image(&self, out: &mut Vec<u8>);
 
     /// A valid value from random bytes (a `GuestPtr` field points into `mem`).
-    fn make(mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self;
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self;
 }
 
 macro_rules! primitives {
@@ -40,7 +40,7 @@ macro_rules! primitives {
                 out.extend_from_slice(&self.to_le_bytes());
             }
 
-            fn make(_mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+            fn make(_mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
                 // Any bits: NaNs with payloads included, compared bitwise.
                 <$t>::from_le_bytes(rng.bytes())
             }
@@ -120,9 +120,9 @@ impl<'m> Ty<'m> for Iovec<'m> {
         self.canon(out);
     }
 
-    fn make(mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         // Mostly buffers near or inside the memory, sometimes anything.
-        let (_, len) = mem.base();
+        let len = mem.len();
         let wild = rng.byte() == 0;
         let buf = if wild {
             rng.u32()
@@ -159,7 +159,7 @@ impl<'m> Ty<'m> for Padded {
         out.extend_from_slice(&image);
     }
 
-    fn make(_mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(_mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         Padded {
             a: rng.byte(),
             b: rng.next(),
@@ -170,8 +170,8 @@ impl<'m> Ty<'m> for Padded {
 
 impl<'m> Ty<'m> for Tagged {
     fn canon(&self, out: &mut Vec<u8>) {
-        out.push(self.kind.to_repr());
-        out.extend_from_slice(&self.flags.bits().to_le_bytes());
+        out.push(self.kind.to_raw());
+        out.extend_from_slice(&self.flags.to_raw().to_le_bytes());
         out.extend_from_slice(&self.val.to_le_bytes());
     }
 
@@ -191,13 +191,13 @@ impl<'m> Ty<'m> for Tagged {
     }
 
     fn image(&self, out: &mut Vec<u8>) {
-        out.push(self.kind.to_repr());
+        out.push(self.kind.to_raw());
         out.push(0);
-        out.extend_from_slice(&self.flags.bits().to_le_bytes());
+        out.extend_from_slice(&self.flags.to_raw().to_le_bytes());
         out.extend_from_slice(&self.val.to_le_bytes());
     }
 
-    fn make(_mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(_mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         let kind = match rng.byte() % 3 {
             0 => Kind::Zero,
             1 => Kind::One,
@@ -205,7 +205,7 @@ impl<'m> Ty<'m> for Tagged {
         };
         Tagged {
             kind,
-            flags: Flags::from_bits_truncate(u16::from_le_bytes(rng.bytes())),
+            flags: Flags::from_raw_truncate(u16::from_le_bytes(rng.bytes())),
             val: rng.u32(),
         }
     }
@@ -226,7 +226,7 @@ impl<'m> Ty<'m> for GuestPtr<'m, u8> {
         self.canon(out);
     }
 
-    fn make(mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         GuestPtr::new(mem, rng.u32())
     }
 }
@@ -284,7 +284,7 @@ impl<'m> Ty<'m> for Big {
         out.resize(start + 88, 0);
     }
 
-    fn make(mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         Big {
             p0: <Padded as Ty<'m>>::make(mem, rng),
             p1: <Padded as Ty<'m>>::make(mem, rng),
@@ -311,10 +311,99 @@ impl<'m> Ty<'m> for Huge {
         <Big as Ty<'m>>::image(&self.b, out);
     }
 
-    fn make(mem: &'m dyn GuestMemory, rng: &mut Rng) -> Self {
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
         Huge {
             a: <Big as Ty<'m>>::make(mem, rng),
             b: <Big as Ty<'m>>::make(mem, rng),
+        }
+    }
+}
+
+/// A guest array as an element: 3 `u16`s back to back, 6 bytes aligned to 2, not transparent
+/// (`[T; N]` is copied element by element through the stack).
+impl<'m> Ty<'m> for [u16; 3] {
+    fn canon(&self, out: &mut Vec<u8>) {
+        for v in self {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    fn expect(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), GuestError> {
+        out.extend_from_slice(&bytes[..6]);
+        Ok(())
+    }
+
+    fn image(&self, out: &mut Vec<u8>) {
+        self.canon(out);
+    }
+
+    fn make(_mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
+        [
+            u16::from_le_bytes(rng.bytes()),
+            u16::from_le_bytes(rng.bytes()),
+            u16::from_le_bytes(rng.bytes()),
+        ]
+    }
+}
+
+guest_struct! {
+    /// Array fields: 40 bytes, aligned to 8 — `kind` at 0, `name` (`char name[6]`) at 1,
+    /// one byte of padding, `pair` (two validated `Tagged`s) at 8, `wide` at 24.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Named {
+        pub(crate) kind: Kind,
+        pub(crate) name: [u8; 6],
+        pub(crate) pair: [Tagged; 2],
+        pub(crate) wide: [u64; 2],
+    }
+}
+
+impl<'m> Ty<'m> for Named {
+    fn canon(&self, out: &mut Vec<u8>) {
+        out.push(self.kind.to_raw());
+        out.extend_from_slice(&self.name);
+        for t in &self.pair {
+            <Tagged as Ty<'m>>::canon(t, out);
+        }
+        for w in self.wide {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+
+    fn expect(bytes: &[u8], out: &mut Vec<u8>) -> Result<(), GuestError> {
+        // Fields in declaration order, array elements in index order.
+        if !KIND_VALUES.contains(&bytes[0]) {
+            return Err(GuestError::InvalidEnumValue("Kind", u64::from(bytes[0])));
+        }
+        out.extend_from_slice(&bytes[..7]);
+        <Tagged as Ty<'m>>::expect(&bytes[8..16], out)?;
+        <Tagged as Ty<'m>>::expect(&bytes[16..24], out)?;
+        out.extend_from_slice(&bytes[24..40]);
+        Ok(())
+    }
+
+    fn image(&self, out: &mut Vec<u8>) {
+        out.push(self.kind.to_raw());
+        out.extend_from_slice(&self.name);
+        out.push(0);
+        for t in &self.pair {
+            <Tagged as Ty<'m>>::image(t, out);
+        }
+        for w in self.wide {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+
+    fn make(mem: &'m GuestFrame<'m>, rng: &mut Rng) -> Self {
+        let kind = <Tagged as Ty<'m>>::make(mem, rng).kind;
+        Named {
+            kind,
+            name: rng.bytes(),
+            pair: [
+                <Tagged as Ty<'m>>::make(mem, rng),
+                <Tagged as Ty<'m>>::make(mem, rng),
+            ],
+            wide: [rng.next(), rng.next()],
         }
     }
 }

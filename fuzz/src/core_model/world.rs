@@ -5,19 +5,18 @@ use std::fmt;
 use std::ops::Range;
 use std::rc::Rc;
 
-use guestmem::{GuestError, GuestMemory, GuestPtr, Region, MAX_VIEWS};
-use guestmem_alloc::GuestSliceExt;
+use guestmem::{GuestError, GuestFrame, GuestPtr, Region, MAX_VIEWS};
 
 use super::held::{Guard, Held};
-use super::hostile::{self, Hostile, Stash};
+use super::hostile::{Hostile, Stash};
 use super::input::{Arr, Count, Elem, Fit, Off, Op, ViewElem};
 use super::model::{overlaps, Entry, Loan, Model};
 use super::rng::Rng;
-use super::types::{Big, Huge, Iovec, Padded, Tagged, Ty};
+use super::types::{Big, Huge, Iovec, Named, Padded, Tagged, Ty};
 
 /// The harness's state during one input.
 pub(super) struct World<'m> {
-    pub(super) mem: &'m dyn GuestMemory,
+    pub(super) mem: &'m GuestFrame<'m>,
     pub(super) model: Model,
     /// The harness's own views and iterators.
     pub(super) guards: Vec<Guard<'m>>,
@@ -118,12 +117,14 @@ macro_rules! by_elem {
             Elem::Ptr => $self.$method::<GuestPtr<'_, u8> $(, $n)?>($($arg),*),
             Elem::Big => $self.$method::<Big $(, $n)?>($($arg),*),
             Elem::Huge => $self.$method::<Huge $(, $n)?>($($arg),*),
+            Elem::Arr3 => $self.$method::<[u16; 3] $(, $n)?>($($arg),*),
+            Elem::Named => $self.$method::<Named $(, $n)?>($($arg),*),
         }
     };
 }
 
 impl<'m> World<'m> {
-    pub(super) fn new(mem: &'m dyn GuestMemory, model: Model) -> Self {
+    pub(super) fn new(mem: &'m GuestFrame<'m>, model: Model) -> Self {
         World {
             mem,
             model,
@@ -161,7 +162,11 @@ impl<'m> World<'m> {
 
     /// The live views the model knows of: the harness's, and those hostile code kept.
     pub(super) fn table(&self) -> Vec<Entry> {
-        let mut table: Vec<Entry> = self.guards.iter().map(|g| (g.region, g.loan)).collect();
+        let mut table: Vec<Entry> = self
+            .guards
+            .iter()
+            .filter_map(|g| g.loan.map(|l| (g.region, l)))
+            .collect();
         table.extend(self.stash.borrow().iter().map(|k| (k.region, k.loan)));
         for v in &self.values {
             table.extend(v.kept.iter().map(|k| (k.region, k.loan)));
@@ -233,8 +238,6 @@ impl<'m> World<'m> {
 
     pub(super) fn apply(&mut self, n: usize, op: Op) {
         self.op = Some((n, op));
-        hostile::set_op_number(n);
-        let mut changed = None;
         match op {
             Op::Read { elem, off } => by_elem!(self, elem, read(off)),
             Op::Write { elem, off, seed } => by_elem!(self, elem, write(off, seed)),
@@ -256,6 +259,7 @@ impl<'m> World<'m> {
             }
             Op::ToVec { elem, arr } => by_elem!(self, elem, copy_to_vec(arr)),
             Op::Validate { elem, arr } => by_elem!(self, elem, validate(arr)),
+            Op::ValidateWrite { elem, arr } => by_elem!(self, elem, validate_write(arr)),
             Op::ReadIter {
                 elem,
                 arr,
@@ -264,6 +268,7 @@ impl<'m> World<'m> {
             } => by_elem!(self, elem, read_iter(arr, take, hold)),
             Op::Gather { arr, lend, each } => self.gather(arr, lend, each),
             Op::StrCopy { arr, fit } => self.str_copy(arr, fit),
+            Op::CopyUninit { arr, fit } => self.copy_uninit(arr, fit),
             Op::StrHeapless { arr, big } => {
                 if big {
                     self.str_heapless::<64>(arr);
@@ -273,7 +278,11 @@ impl<'m> World<'m> {
             }
             Op::StrToString { arr } => self.str_to_string(arr),
             Op::StrCow { arr, hold } => self.str_cow(arr, hold),
-            Op::ViewStr { arr, hold } => self.view_str(arr, hold),
+            Op::ViewStr {
+                arr,
+                hold,
+                via_bytes,
+            } => self.view_str(arr, hold, via_bytes),
             Op::View {
                 elem,
                 arr,
@@ -315,16 +324,13 @@ impl<'m> World<'m> {
                 self.stash.borrow_mut().clear();
                 self.values.clear();
             }
-            Op::Hostile(h) => changed = self.hostile(h),
-        }
-        if let Some(region) = changed {
-            self.resync(region, n);
+            Op::Hostile(h) => self.hostile(h),
         }
         self.verify();
     }
     pub(super) fn write_through(&mut self, guard: u8, index: u32, seed: u64) {
         let muts: Vec<usize> = (0..self.guards.len())
-            .filter(|&i| self.guards[i].loan == Loan::Mut)
+            .filter(|&i| self.guards[i].loan == Some(Loan::Mut))
             .collect();
         if muts.is_empty() {
             return;
@@ -343,9 +349,10 @@ impl<'m> World<'m> {
             return;
         }
         let i = usize::from(guard) % self.guards.len();
+        let table = self.table();
         if let Err(e) = self.guards[i]
             .held
-            .advance(take, &self.model, &mut self.values)
+            .advance(take, &self.model, &table, &mut self.values)
         {
             self.fail(e);
         }
@@ -376,52 +383,6 @@ impl<'m> World<'m> {
         }
     }
 
-    /// After a hostile write to `region`: the model takes the memory's bytes there, except
-    /// under mutable views taken before this operation (nothing may have written those; the
-    /// checks of `verify` see it if something did). Under a mutable view hostile code took
-    /// during this operation, the model takes the bytes the view showed when it was taken.
-    pub(super) fn resync(&mut self, region: Region, op_number: usize) {
-        let len = self.model.bytes.len();
-        let r = span(region);
-        let r = r.start.min(len)..r.end.min(len);
-        if r.is_empty() {
-            return;
-        }
-        let mut muts: Vec<Range<usize>> = Vec::new();
-        {
-            let stash = self.stash.borrow();
-            let kept = stash
-                .iter()
-                .chain(self.values.iter().flat_map(|v| v.kept.iter()));
-            for k in kept.filter(|k| k.loan == Loan::Mut) {
-                let s = span(k.region);
-                if k.born == op_number {
-                    for at in s.start.max(r.start)..s.end.min(r.end) {
-                        self.model.bytes[at] = k.snapshot[at - s.start];
-                    }
-                }
-                muts.push(s);
-            }
-        }
-        muts.extend(
-            self.guards
-                .iter()
-                .filter(|g| g.loan == Loan::Mut)
-                .map(|g| span(g.region)),
-        );
-        for seg in uncovered(r, &muts) {
-            let (start, n) = (u32::try_from(seg.start), u32::try_from(seg.len()));
-            let (Ok(start), Ok(n)) = (start, n) else {
-                self.fail("memory past 4 GiB");
-            };
-            let got = GuestPtr::<[u8]>::new(self.mem, (start, n)).to_vec();
-            match got {
-                Ok(bytes) => self.model.bytes[seg].copy_from_slice(&bytes),
-                Err(e) => self.fail(format_args!("read-back of {seg:?} refused: {e:?}")),
-            }
-        }
-    }
-
     /// The checks after every operation.
     pub(super) fn verify(&mut self) {
         let table = self.table();
@@ -433,8 +394,8 @@ impl<'m> World<'m> {
                 table.len()
             ));
         }
-        if self.mem.borrows().has_outstanding_borrows() == table.is_empty() {
-            self.fail("has_outstanding_borrows disagrees with the model");
+        if self.mem.has_live_views() == table.is_empty() {
+            self.fail("has_live_views disagrees with the model");
         }
         // Every live view shows the model's bytes, and a shared one the bytes it was given.
         for g in &self.guards {
@@ -447,7 +408,7 @@ impl<'m> World<'m> {
             }
             if g.held.bytes().is_some_and(|b| b != want) {
                 self.fail(format_args!(
-                    "view {:?} ({:?}) shows other bytes than the model",
+                    "guard {:?} ({:?}) shows other bytes than the model",
                     g.region, g.loan
                 ));
             }
@@ -517,7 +478,7 @@ impl<'m> World<'m> {
         self.guards.clear();
         self.values.clear();
         self.stash.borrow_mut().clear();
-        if self.mem.borrows().has_outstanding_borrows() {
+        if self.mem.has_live_views() {
             self.fail("views are still recorded after all were dropped");
         }
         std::mem::take(&mut self.model.bytes)
@@ -526,7 +487,7 @@ impl<'m> World<'m> {
 
 /// How many views the memory's table records now: the number of empty views it still
 /// accepts, taken from the capacity.
-pub(super) fn live_views(mem: &dyn GuestMemory) -> Result<usize, String> {
+pub(super) fn live_views(mem: &GuestFrame<'_>) -> Result<usize, String> {
     let mut probes = Vec::with_capacity(MAX_VIEWS);
     for _ in 0..=MAX_VIEWS {
         match GuestPtr::<[u8]>::new(mem, (0, 0)).as_slice() {
