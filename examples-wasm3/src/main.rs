@@ -1,42 +1,222 @@
 //! `guestmem-wasm3`: runs a WASI (or raw) WebAssembly program on wasm3 with guestmem's WASI.
 //!
+//! `guestmem-wasm3 --help` prints the manual (the same text as the crate README's "The CLI");
+//! `guestmem-wasm3 COMMAND --help` a command's part of it. The commands:
+//!
 //! ```text
-//! guestmem-wasm3 run <module.wasm> [--env KEY=VALUE]... [--stack BYTES] [--wasi guestmem|wasm3] [--no-lower] [-- ARGS...]
+//! guestmem-wasm3 run [OPTIONS] <module.wasm> [-- ARGS...]
 //! guestmem-wasm3 check [--lower] <module.wasm>...
 //! guestmem-wasm3 lower <in.wasm> <out.wasm>
 //! ```
 //!
 //! `run` lowers the module for wasm3 0.4.7 first (`guestmem_wasm3::lower`), unless
 //! `--no-lower`; `check` validates modules as they are (as firmware embeds them), or once
-//! lowered with `--lower`; `lower` writes the lowered module.
+//! lowered with `--lower`; `lower` writes the lowered module. The arguments are parsed with
+//! `lexopt`.
 //!
 //! Exit status: the guest's `proc_exit` status, 0 when `_start` returns, 64 for bad usage, 65
 //! for an unreadable, invalid or unsupported module (one wasm3 cannot compile included), 70
-//! when the guest traps.
+//! when the guest traps, 73 when `lower` cannot write its output.
 
-use std::ffi::{CString, OsString};
+use std::ffi::{CString, OsStr, OsString};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use guestmem_wasm3::wasi::{self, StdHost, WasiCtx};
 use guestmem_wasm3::{raw_host, CallError, Runtime};
+use lexopt::{Arg, Parser};
 
 const EX_USAGE: u8 = 64;
 const EX_DATAERR: u8 = 65;
 const EX_SOFTWARE: u8 = 70;
 const EX_CANTCREAT: u8 = 73;
 
-const USAGE: &str = "usage: guestmem-wasm3 run <module.wasm> [--env KEY=VALUE]... [--stack BYTES] \
-                     [--wasi guestmem|wasm3] [--no-lower] [-- ARGS...]\n       \
-                     guestmem-wasm3 check [--lower] <module.wasm>...\n       \
-                     guestmem-wasm3 lower <in.wasm> <out.wasm>";
+/// The program's name, in messages and the help.
+const NAME: &str = "guestmem-wasm3";
 
 /// The default wasm3 value stack: 1 MiB.
 const DEFAULT_STACK: u32 = 1 << 20;
+// The help says so.
+const _: () = assert!(DEFAULT_STACK == 1_048_576);
 
-/// Native stack for the thread that runs the guest: wasm3 recurses on it once per wasm call.
+/// Native stack for the thread that runs a command: wasm3 recurses on it once per wasm call.
 const NATIVE_STACK: usize = 256 << 20;
+
+/// One option in the help: its spelling and its description, one line per element.
+struct Opt {
+    flag: &'static str,
+    help: &'static [&'static str],
+}
+
+/// One command in the help.
+struct Cmd {
+    name: &'static str,
+    /// What follows `guestmem-wasm3 ` in the synopsis.
+    synopsis: &'static str,
+    /// What it does, one line per element.
+    about: &'static [&'static str],
+    options: &'static [Opt],
+}
+
+const HELP_OPT: Opt = Opt {
+    flag: "-h, --help",
+    help: &["Print this help and exit."],
+};
+
+const RUN: Cmd = Cmd {
+    name: "run",
+    synopsis: "run [OPTIONS] <module.wasm> [-- ARGS...]",
+    about: &[
+        "Lower the module for wasm3 0.4.7, validate it, link its imports (guestmem's",
+        "WASI and the raw host functions), compile every function, run its start",
+        "function, then call _start with ARGS; argv[0] is the module's file name.",
+        "stdin, stdout and stderr pass through.",
+    ],
+    options: &[
+        Opt {
+            flag: "--env KEY=VALUE",
+            help: &["Put KEY=VALUE in the guest's environment (repeatable)."],
+        },
+        Opt {
+            flag: "--stack BYTES",
+            help: &[
+                "wasm3's value stack in bytes, at least 4096",
+                "(default 1048576).",
+            ],
+        },
+        Opt {
+            flag: "--wasi guestmem|wasm3",
+            help: &[
+                "The WASI to link: guestmem's (default), or wasm3's",
+                "own C WASI, for comparison (it checks no guest",
+                "pointer and serves no environment).",
+            ],
+        },
+        Opt {
+            flag: "--no-lower",
+            help: &["Load the module as it is, not lowered for wasm3 0.4.7."],
+        },
+        Opt {
+            flag: "--",
+            help: &["The arguments after it are the guest's (ARGS)."],
+        },
+    ],
+};
+
+const CHECK: Cmd = Cmd {
+    name: "check",
+    synopsis: "check [--lower] <module.wasm>...",
+    about: &[
+        "Validate each module as it is (as the firmware embeds it) and print its",
+        "imports and exports; stop at the first that fails.",
+    ],
+    options: &[Opt {
+        flag: "--lower",
+        help: &["Check each module once lowered, as run loads it."],
+    }],
+};
+
+const LOWER: Cmd = Cmd {
+    name: "lower",
+    synopsis: "lower <in.wasm> <out.wasm>",
+    about: &["Write <in.wasm> lowered for wasm3 0.4.7 to <out.wasm>, and say what changed."],
+    options: &[],
+};
+
+const HELP: Cmd = Cmd {
+    name: "help",
+    synopsis: "help [COMMAND]",
+    about: &["Print this help, or COMMAND's."],
+    options: &[],
+};
+
+const COMMANDS: [&Cmd; 4] = [&RUN, &CHECK, &LOWER, &HELP];
+
+const EXIT_STATUS: &str = "\
+EXIT STATUS
+    0         run: _start returned; the other commands: success
+    1-255     run: the guest's proc_exit status (its low 8 bits)
+    64        bad usage: an unknown command or option, a missing or bad argument
+    65        a module that cannot be read, is invalid, or that wasm3 0.4.7 cannot run
+              (the message names the file)
+    70        the guest trapped (\"trap: MESSAGE\" on stderr)
+    73        lower: <out.wasm> cannot be written
+";
+
+/// `lines`, each on its own line after `indent` spaces.
+fn push_lines(out: &mut String, indent: usize, lines: &[&str]) {
+    for line in lines {
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
+}
+
+/// `opts` as a two-column list after `indent` spaces.
+fn push_options(out: &mut String, indent: usize, opts: &[Opt]) {
+    for opt in opts {
+        for (i, line) in opt.help.iter().enumerate() {
+            let flag = if i == 0 { opt.flag } else { "" };
+            let _ = writeln!(out, "{:indent$}{flag:<22} {line}", "");
+        }
+    }
+}
+
+/// The manual: `guestmem-wasm3 --help`, and the block in the README.
+fn full_help() -> String {
+    let mut out = format!(
+        "NAME\n    {NAME} - run WebAssembly programs on wasm3 0.4.7 with guestmem's WASI\n\n\
+         SYNOPSIS\n"
+    );
+    for cmd in COMMANDS {
+        let _ = writeln!(out, "    {NAME} {}", cmd.synopsis);
+    }
+    let _ = writeln!(out, "    {NAME} -h | --help | -V | --version\n\nCOMMANDS");
+    for cmd in COMMANDS {
+        let _ = writeln!(out, "    {}", cmd.name);
+        push_lines(&mut out, 8, cmd.about);
+    }
+    out.push_str("\nOPTIONS\n");
+    for cmd in COMMANDS.iter().filter(|c| !c.options.is_empty()) {
+        let _ = writeln!(out, "    {}:", cmd.name);
+        push_options(&mut out, 8, cmd.options);
+    }
+    out.push_str("    every command:\n");
+    push_options(
+        &mut out,
+        8,
+        &[Opt {
+            flag: "-h, --help",
+            help: &["Print the help (a command's, after one) and exit."],
+        }],
+    );
+    out.push_str("    without a command:\n");
+    push_options(
+        &mut out,
+        8,
+        &[Opt {
+            flag: "-V, --version",
+            help: &["Print the program's name and version and exit."],
+        }],
+    );
+    out.push('\n');
+    out.push_str(EXIT_STATUS);
+    out
+}
+
+/// `guestmem-wasm3 COMMAND --help`.
+fn command_help(cmd: &Cmd) -> String {
+    let mut out = format!("usage: {NAME} {}\n\n", cmd.synopsis);
+    push_lines(&mut out, 0, cmd.about);
+    out.push_str("\nOPTIONS\n");
+    push_options(&mut out, 4, cmd.options);
+    push_options(&mut out, 4, &[HELP_OPT]);
+    out
+}
+
+fn version() -> String {
+    format!("{NAME} {}\n", env!("CARGO_PKG_VERSION"))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum WasiImpl {
@@ -44,7 +224,7 @@ enum WasiImpl {
     Wasm3,
 }
 
-struct Options {
+struct RunOptions {
     module: OsString,
     env: Vec<Vec<u8>>,
     stack: u32,
@@ -52,6 +232,21 @@ struct Options {
     /// Lower the module for wasm3 0.4.7 first (`--no-lower` turns it off).
     lower: bool,
     args: Vec<OsString>,
+}
+
+/// What the command line asks for.
+enum Task {
+    /// Print this to stdout, exit 0.
+    Print(String),
+    Run(RunOptions),
+    Check {
+        lower: bool,
+        paths: Vec<OsString>,
+    },
+    Lower {
+        input: OsString,
+        output: OsString,
+    },
 }
 
 /// A failure that ends the program with `code` after printing `message`.
@@ -67,9 +262,59 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
     }
 }
 
-fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure> {
+/// Bad usage of `cmd` (`None`: of the program): exit 64, the problem and where help is.
+fn usage(cmd: Option<&Cmd>, problem: impl std::fmt::Display) -> Failure {
+    let (prefix, help) = match cmd {
+        Some(c) => (
+            format!("{NAME} {}", c.name),
+            format!("{NAME} {} --help", c.name),
+        ),
+        None => (NAME.to_string(), format!("{NAME} --help")),
+    };
+    fail(
+        EX_USAGE,
+        format!("{prefix}: {problem}\nTry '{help}' for more information."),
+    )
+}
+
+/// An option `cmd` does not have.
+fn unknown(cmd: Option<&Cmd>, arg: &Arg<'_>) -> Failure {
+    match arg {
+        Arg::Short(c) => usage(cmd, format_args!("unknown option '-{c}'")),
+        Arg::Long(l) => usage(cmd, format_args!("unknown option '--{l}'")),
+        Arg::Value(v) => usage(cmd, format_args!("unexpected argument {v:?}")),
+    }
+}
+
+/// A problem with the module at `path`, naming it, on one line with single spaces
+/// (wasmparser pretty-prints some values over several lines, or pads them).
+fn module_error(path: &OsStr, problem: impl std::fmt::Display) -> Failure {
+    let problem = problem.to_string();
+    let words: Vec<&str> = problem.split_whitespace().collect();
+    let problem = words.join(" ").replace("[ ", "[").replace(", ]", "]");
+    fail(
+        EX_DATAERR,
+        format!("{}: {problem}", Path::new(path).display()),
+    )
+}
+
+/// Takes the rest of the command line as the guest's arguments if the next one is `--`.
+fn take_guest_args(parser: &mut Parser, args: &mut Vec<OsString>) -> bool {
+    let Some(mut raw) = parser.try_raw_args() else {
+        return false;
+    };
+    if raw.next_if(|a| a == "--").is_none() {
+        return false;
+    }
+    args.extend(raw);
+    true
+}
+
+fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
+    let cmd = Some(&RUN);
+    let bad = |e: lexopt::Error| usage(cmd, e);
     let mut module = None;
-    let mut opts = Options {
+    let mut opts = RunOptions {
         module: OsString::new(),
         env: Vec::new(),
         stack: DEFAULT_STACK,
@@ -77,90 +322,186 @@ fn parse_run(mut it: impl Iterator<Item = OsString>) -> Result<Options, Failure>
         lower: true,
         args: Vec::new(),
     };
-    while let Some(arg) = it.next() {
-        match arg.to_str() {
-            Some("--") => {
-                opts.args.extend(it.by_ref());
-                break;
-            }
-            Some("--env") => {
-                let kv = it
-                    .next()
-                    .ok_or_else(|| fail(EX_USAGE, "--env needs KEY=VALUE"))?;
-                let bytes = StdHost::os_bytes(kv);
+    loop {
+        if take_guest_args(parser, &mut opts.args) {
+            break;
+        }
+        let Some(arg) = parser.next().map_err(bad)? else {
+            break;
+        };
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Task::Print(command_help(&RUN))),
+            Arg::Long("env") => {
+                let bytes = StdHost::os_bytes(parser.value().map_err(bad)?);
                 match bytes.iter().position(|&b| b == b'=') {
                     Some(i) if i > 0 && !bytes.contains(&0) => opts.env.push(bytes),
-                    _ => return Err(fail(EX_USAGE, "--env needs KEY=VALUE")),
+                    _ => {
+                        let shown = String::from_utf8_lossy(&bytes).into_owned();
+                        return Err(usage(
+                            cmd,
+                            format_args!("--env needs KEY=VALUE, not {shown:?}"),
+                        ));
+                    }
                 }
             }
-            Some("--stack") => {
-                let n = it
-                    .next()
-                    .and_then(|s| s.to_str().and_then(|s| s.parse::<u32>().ok()));
-                opts.stack = n
+            Arg::Long("stack") => {
+                let value = parser.value().map_err(bad)?;
+                opts.stack = value
+                    .to_str()
+                    .and_then(|s| s.parse::<u32>().ok())
                     .filter(|n| *n >= 4096)
-                    .ok_or_else(|| fail(EX_USAGE, "--stack needs a number of bytes >= 4096"))?;
+                    .ok_or_else(|| {
+                        usage(
+                            cmd,
+                            format_args!("--stack needs a number of bytes >= 4096, not {value:?}"),
+                        )
+                    })?;
             }
-            Some("--wasi") => {
-                opts.wasi = match it.next().as_ref().and_then(|s| s.to_str()) {
+            Arg::Long("wasi") => {
+                let value = parser.value().map_err(bad)?;
+                opts.wasi = match value.to_str() {
                     Some("guestmem") => WasiImpl::Guestmem,
                     Some("wasm3") => WasiImpl::Wasm3,
-                    _ => return Err(fail(EX_USAGE, "--wasi needs guestmem or wasm3")),
+                    _ => {
+                        return Err(usage(
+                            cmd,
+                            format_args!("--wasi needs guestmem or wasm3, not {value:?}"),
+                        ))
+                    }
                 };
             }
-            Some("--no-lower") => opts.lower = false,
-            Some(flag) if flag.starts_with("--") => {
-                return Err(fail(EX_USAGE, format!("unknown option {flag}")));
+            Arg::Long("no-lower") => opts.lower = false,
+            Arg::Value(v) if module.is_none() => module = Some(v),
+            Arg::Value(v) => {
+                return Err(usage(
+                    cmd,
+                    format_args!("unexpected argument {v:?} (the guest's arguments go after --)"),
+                ))
             }
-            _ if module.is_none() => module = Some(arg),
-            _ => return Err(fail(EX_USAGE, "arguments for the guest go after --")),
+            other => return Err(unknown(cmd, &other)),
         }
     }
-    opts.module = module.ok_or_else(|| fail(EX_USAGE, "missing <module.wasm>"))?;
-    Ok(opts)
+    opts.module = module.ok_or_else(|| usage(cmd, "missing <module.wasm>"))?;
+    Ok(Task::Run(opts))
 }
 
-fn read_module(path: &OsString) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
+fn parse_check(parser: &mut Parser) -> Result<Task, Failure> {
+    let cmd = Some(&CHECK);
+    let mut lower = false;
+    let mut paths = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| usage(cmd, e))? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Task::Print(command_help(&CHECK))),
+            Arg::Long("lower") => lower = true,
+            Arg::Value(v) => paths.push(v),
+            other => return Err(unknown(cmd, &other)),
+        }
+    }
+    if paths.is_empty() {
+        return Err(usage(cmd, "missing <module.wasm>"));
+    }
+    Ok(Task::Check { lower, paths })
+}
+
+fn parse_lower(parser: &mut Parser) -> Result<Task, Failure> {
+    let cmd = Some(&LOWER);
+    let mut files = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| usage(cmd, e))? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Task::Print(command_help(&LOWER))),
+            Arg::Value(v) if files.len() < 2 => files.push(v),
+            other => return Err(unknown(cmd, &other)),
+        }
+    }
+    let mut files = files.into_iter();
+    match (files.next(), files.next()) {
+        (Some(input), Some(output)) => Ok(Task::Lower { input, output }),
+        (None, _) => Err(usage(cmd, "missing <in.wasm> and <out.wasm>")),
+        (Some(_), None) => Err(usage(cmd, "missing <out.wasm>")),
+    }
+}
+
+fn parse_help(parser: &mut Parser) -> Result<Task, Failure> {
+    let cmd = Some(&HELP);
+    let mut text = None;
+    while let Some(arg) = parser.next().map_err(|e| usage(cmd, e))? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Task::Print(command_help(&HELP))),
+            Arg::Value(v) if text.is_none() => {
+                let found = COMMANDS
+                    .iter()
+                    .find(|c| v == c.name)
+                    .ok_or_else(|| usage(cmd, format_args!("unknown command {v:?}")))?;
+                text = Some(command_help(found));
+            }
+            other => return Err(unknown(cmd, &other)),
+        }
+    }
+    Ok(Task::Print(text.unwrap_or_else(full_help)))
+}
+
+/// The command line (without the program's name) as a task.
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Task, Failure> {
+    let mut parser = Parser::from_args(args);
+    let arg = parser.next().map_err(|e| usage(None, e))?;
+    match arg {
+        None => Err(usage(None, "missing command (run, check, lower or help)")),
+        Some(Arg::Short('h') | Arg::Long("help")) => Ok(Task::Print(full_help())),
+        Some(Arg::Short('V') | Arg::Long("version")) => Ok(Task::Print(version())),
+        Some(Arg::Value(v)) => match v.to_str() {
+            Some("run") => parse_run(&mut parser),
+            Some("check") => parse_check(&mut parser),
+            Some("lower") => parse_lower(&mut parser),
+            Some("help") => parse_help(&mut parser),
+            _ => Err(usage(None, format_args!("unknown command {v:?}"))),
+        },
+        Some(other) => Err(unknown(None, &other)),
+    }
+}
+
+/// A line to stdout. A closed or failing stdout is ignored (`check ... | head -1`), where
+/// `println!` would panic.
+fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// The bytes of the module file at `path`, if it can be read and looks like a binary module.
+fn read_module(path: &OsStr) -> Result<Vec<u8>, Failure> {
+    let wasm = std::fs::read(path).map_err(|e| {
         fail(
             EX_DATAERR,
             format!("cannot read {}: {e}", Path::new(path).display()),
         )
-    })
+    })?;
+    if !wasm.starts_with(b"\0asm") {
+        return Err(module_error(
+            path,
+            "not a WebAssembly binary module (no \\0asm header; a .wat text module must be \
+             compiled first)",
+        ));
+    }
+    Ok(wasm)
 }
 
 /// `wasm` lowered for wasm3 0.4.7 when `lower`, else as it is.
-fn lowered(wasm: Vec<u8>, lower: bool, path: &OsString) -> Result<Vec<u8>, Failure> {
+fn lowered(wasm: Vec<u8>, lower: bool, path: &OsStr) -> Result<Vec<u8>, Failure> {
     if !lower {
         return Ok(wasm);
     }
-    guestmem_wasm3::lower(&wasm)
-        .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display())))
+    guestmem_wasm3::lower(&wasm).map_err(|e| module_error(path, e))
 }
 
-fn check(args: Vec<OsString>) -> Result<u8, Failure> {
-    let lower = args.iter().any(|a| a == "--lower");
-    let paths: Vec<&OsString> = args.iter().filter(|a| *a != "--lower").collect();
-    if let Some(flag) = paths
-        .iter()
-        .find_map(|p| p.to_str().filter(|p| p.starts_with("--")))
-    {
-        return Err(fail(EX_USAGE, format!("unknown option {flag}")));
-    }
-    if paths.is_empty() {
-        return Err(fail(EX_USAGE, "missing <module.wasm>"));
-    }
+fn check(lower: bool, paths: &[OsString]) -> Result<u8, Failure> {
     for path in paths {
         let wasm = lowered(read_module(path)?, lower, path)?;
-        let info = guestmem_wasm3::validate(&wasm)
-            .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(path).display())))?;
+        let info = guestmem_wasm3::validate(&wasm).map_err(|e| module_error(path, e))?;
         let imports: Vec<String> = info
             .imports
             .iter()
             .map(|i| format!("{}.{}", i.module, i.name))
             .collect();
         let exports: Vec<&str> = info.exports.iter().map(|e| e.name.as_str()).collect();
-        println!(
+        say(format_args!(
             "{}: ok for wasm3 0.4.7{}; imports: {}; exports: {}",
             Path::new(path).display(),
             if lower { " once lowered" } else { "" },
@@ -174,41 +515,36 @@ fn check(args: Vec<OsString>) -> Result<u8, Failure> {
             } else {
                 exports.join(" ")
             },
-        );
+        ));
     }
     Ok(0)
 }
 
 /// `lower IN OUT`: writes IN lowered for wasm3 0.4.7 to OUT, and says what changed.
-fn lower(args: Vec<OsString>) -> Result<u8, Failure> {
-    let [input, output] = args.as_slice() else {
-        return Err(fail(
-            EX_USAGE,
-            "usage: guestmem-wasm3 lower <in.wasm> <out.wasm>",
-        ));
-    };
+fn lower(input: &OsStr, output: &OsStr) -> Result<u8, Failure> {
     let wasm = read_module(input)?;
-    let (bytes, stats) = guestmem_wasm3::lower::lower_with_stats(&wasm)
-        .map_err(|e| fail(EX_DATAERR, format!("{}: {e}", Path::new(input).display())))?;
+    let (bytes, stats) =
+        guestmem_wasm3::lower::lower_with_stats(&wasm).map_err(|e| module_error(input, e))?;
     std::fs::write(output, &bytes).map_err(|e| {
         fail(
             EX_CANTCREAT,
             format!("cannot write {}: {e}", Path::new(output).display()),
         )
     })?;
-    println!(
+    say(format_args!(
         "{} -> {}: {} -> {} bytes; {stats}",
         Path::new(input).display(),
         Path::new(output).display(),
         wasm.len(),
         bytes.len()
-    );
+    ));
     Ok(0)
 }
 
-fn run(opts: Options) -> Result<u8, Failure> {
-    let wasm = lowered(read_module(&opts.module)?, opts.lower, &opts.module)?;
-    let argv0 = Path::new(&opts.module)
+fn run(opts: RunOptions) -> Result<u8, Failure> {
+    let path = opts.module.as_os_str();
+    let wasm = lowered(read_module(path)?, opts.lower, path)?;
+    let argv0 = Path::new(path)
         .file_name()
         .map_or_else(|| opts.module.clone(), OsString::from);
     let mut args = vec![StdHost::os_bytes(argv0)];
@@ -217,12 +553,11 @@ fn run(opts: Options) -> Result<u8, Failure> {
         .iter()
         .map(|a| CString::new(a.clone()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| fail(EX_USAGE, "an argument contains a NUL byte"))?;
+        .map_err(|_| usage(Some(&RUN), "an argument contains a NUL byte"))?;
 
     let mut ctx = WasiCtx::new(StdHost::new(args, opts.env));
-    let mut rt =
-        Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| fail(EX_DATAERR, e.to_string()))?;
-    let link = |e: guestmem_wasm3::LinkError| fail(EX_DATAERR, e.to_string());
+    let mut rt = Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| module_error(path, e))?;
+    let link = |e: guestmem_wasm3::LinkError| module_error(path, e);
     if opts.wasi == WasiImpl::Wasm3 {
         rt.link_wasm3_wasi().map_err(link)?;
     }
@@ -235,17 +570,17 @@ fn run(opts: Options) -> Result<u8, Failure> {
     }
     rt.link_all(&raw_host::functions()).map_err(link)?;
     if let Some((module, name)) = rt.unlinked_imports().next() {
-        return Err(fail(
-            EX_DATAERR,
-            format!("unsupported import {module}.{name}"),
+        return Err(module_error(
+            path,
+            format_args!("unsupported import {module}.{name}"),
         ));
     }
     match rt.info().exported_function("_start") {
-        None => return Err(fail(EX_DATAERR, "the module exports no _start function")),
+        None => return Err(module_error(path, "the module exports no _start function")),
         Some(start) if start.params > 0 || start.results > 0 => {
-            return Err(fail(
-                EX_DATAERR,
-                format!(
+            return Err(module_error(
+                path,
+                format_args!(
                     "_start must take no parameters and return nothing (it takes {}, returns {})",
                     start.params, start.results
                 ),
@@ -255,7 +590,7 @@ fn run(opts: Options) -> Result<u8, Failure> {
     }
     // Every function now, not at its first call: a module wasm3 cannot compile is refused
     // before it runs.
-    rt.compile().map_err(|e| fail(EX_DATAERR, e.to_string()))?;
+    rt.compile().map_err(|e| module_error(path, e))?;
 
     let result = match opts.wasi {
         WasiImpl::Guestmem => rt.call("_start", &[]).map(|_| ()),
@@ -283,27 +618,32 @@ fn run(opts: Options) -> Result<u8, Failure> {
 }
 
 fn main_inner() -> Result<u8, Failure> {
-    let mut argv = std::env::args_os().skip(1);
-    match argv.next().as_ref().and_then(|s| s.to_str()) {
-        Some("run") => {
-            let opts = parse_run(argv)?;
-            // wasm3 recurses on the native stack: give the guest a thread with plenty of it.
-            std::thread::Builder::new()
-                .name("guest".into())
-                .stack_size(NATIVE_STACK)
-                .spawn(move || run(opts))
-                .map_err(|e| fail(EX_SOFTWARE, format!("cannot start the guest thread: {e}")))?
-                .join()
-                .unwrap_or_else(|_| Err(fail(EX_SOFTWARE, "trap: host panicked")))
-        }
-        Some("check") => check(argv.collect()),
-        Some("lower") => lower(argv.collect()),
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
+    let task = parse(std::env::args_os().skip(1))?;
+    let panicked = if matches!(task, Task::Run(_)) {
+        "trap: host panicked"
+    } else {
+        "internal error: guestmem-wasm3 panicked (a bug)"
+    };
+    let run_task = move || match task {
+        Task::Print(text) => {
+            // Ignore a closed stdout (`--help | head -1`), as `say` does.
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Ok(0)
         }
-        _ => Err(fail(EX_USAGE, USAGE)),
-    }
+        Task::Run(opts) => run(opts),
+        Task::Check { lower, paths } => check(lower, &paths),
+        Task::Lower { input, output } => lower(&input, &output),
+    };
+    // wasm3 recurses on the native stack, and so do the validator and the lowering on a
+    // deeply nested module: give the command a thread with plenty of it. A panic there is a
+    // bug; it ends the program with 70 and a message, as a trap does.
+    std::thread::Builder::new()
+        .name("guest".into())
+        .stack_size(NATIVE_STACK)
+        .spawn(run_task)
+        .map_err(|e| fail(EX_SOFTWARE, format!("cannot start the guest thread: {e}")))?
+        .join()
+        .unwrap_or_else(|_| Err(fail(EX_SOFTWARE, panicked)))
 }
 
 fn main() -> ExitCode {

@@ -213,8 +213,13 @@ fn unsupported_modules_exit_65() {
     // Bulk memory as wasm3 0.4.7 sees it (the CLI lowers it by default: tests/lower.rs).
     let bulk = run("bulk", &["--no-lower"]);
     assert_eq!(bulk.status.code(), Some(65));
+    // The message names the file, then the problem.
+    let bulk_path = guest("bulk");
     assert!(
-        text(&bulk.stderr).starts_with("unsupported by wasm3 0.4.7: bulk-memory: "),
+        text(&bulk.stderr).starts_with(&format!(
+            "{}: unsupported by wasm3 0.4.7: bulk-memory: ",
+            bulk_path.display()
+        )),
         "{}",
         text(&bulk.stderr)
     );
@@ -246,6 +251,11 @@ fn unsupported_modules_exit_65() {
         let out = cli(&["run", &path], b"");
         assert_eq!(out.status.code(), Some(65), "{name}");
         assert!(
+            text(&out.stderr).starts_with(&format!("{path}: ")),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(
             text(&out.stderr).contains(expected),
             "{name}: {}",
             text(&out.stderr)
@@ -276,6 +286,323 @@ fn bad_usage_exits_64() {
         assert_eq!(out.status.code(), Some(64), "{args:?}");
         assert!(!out.stderr.is_empty());
     }
+}
+
+/// `--help`, `-h` and `help`: the manual on stdout, exit 0; `--version`, `-V`: the version.
+#[test]
+fn help_and_version() {
+    let help = cli(&["--help"], b"");
+    assert_eq!(help.status.code(), Some(0));
+    assert_eq!(text(&help.stderr), "");
+    let manual = text(&help.stdout);
+    for section in [
+        "NAME\n",
+        "\nSYNOPSIS\n",
+        "\nCOMMANDS\n",
+        "\nOPTIONS\n",
+        "\nEXIT STATUS\n",
+    ] {
+        assert!(manual.contains(section), "{section:?} in\n{manual}");
+    }
+    for args in [&["-h"][..], &["help"]] {
+        let out = cli(args, b"");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(text(&out.stdout), manual, "{args:?}");
+    }
+    let version = format!("guestmem-wasm3 {}\n", env!("CARGO_PKG_VERSION"));
+    for flag in ["--version", "-V"] {
+        let out = cli(&[flag], b"");
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        assert_eq!(text(&out.stdout), version, "{flag}");
+        assert_eq!(text(&out.stderr), "", "{flag}");
+    }
+}
+
+/// The options a help text lists: the first word of each line that starts with `-` once
+/// indented (`-h, --help` gives `-h,` and `--help` both).
+fn listed_options(help: &str) -> Vec<String> {
+    help.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-') && !l.starts_with("-h | "))
+        .flat_map(|l| {
+            let flags = l.split("  ").next().unwrap();
+            flags
+                .split(", ")
+                .map(|f| f.split(' ').next().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// Each command's help (`COMMAND --help`, `COMMAND -h`, `help COMMAND`, and `--help`
+/// anywhere on its line: nothing runs) is its part of the manual.
+#[test]
+fn every_command_has_its_help() {
+    let manual = text(&cli(&["--help"], b"").stdout);
+    let hello = guest("hello");
+    for cmd in ["run", "check", "lower", "help"] {
+        let out = cli(&[cmd, "--help"], b"");
+        assert_eq!(out.status.code(), Some(0), "{cmd}");
+        assert_eq!(text(&out.stderr), "", "{cmd}");
+        let help = text(&out.stdout);
+        let synopsis = help.lines().next().unwrap();
+        assert!(
+            synopsis.starts_with(&format!("usage: guestmem-wasm3 {cmd}")),
+            "{help}"
+        );
+        let in_manual = format!("    {}", synopsis.trim_start_matches("usage: "));
+        assert!(
+            manual.contains(&in_manual),
+            "{cmd}: {in_manual:?} not in the manual"
+        );
+        let options = listed_options(&help);
+        assert!(options.iter().any(|o| o == "--help"), "{cmd}: {options:?}");
+        for option in &options {
+            assert!(
+                manual.contains(option.as_str()),
+                "{cmd}: {option} not in the manual"
+            );
+        }
+        for args in [&[cmd, "-h"][..], &["help", cmd]] {
+            assert_eq!(text(&cli(args, b"").stdout), help, "{args:?}");
+        }
+    }
+    let out = cli(
+        &["run", hello.to_str().unwrap(), "--env", "A=B", "--help"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("usage: guestmem-wasm3 run "));
+}
+
+/// The README's usage block (the first `text` block under "## The CLI") is `--help`'s output.
+#[test]
+fn readme_usage_block_is_the_help() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let (_, cli_section) = readme.split_once("\n## The CLI\n").unwrap();
+    let (_, block) = cli_section.split_once("```text\n").unwrap();
+    let (block, _) = block.split_once("```\n").unwrap();
+    let help = text(&cli(&["--help"], b"").stdout);
+    let (in_readme, in_help) = (listed_options(block), listed_options(&help));
+    for option in &in_help {
+        assert!(in_readme.contains(option), "{option} is not in the README");
+    }
+    for option in &in_readme {
+        assert!(in_help.contains(option), "{option} is not in --help");
+    }
+    assert_eq!(block, help, "the README's usage block differs from --help");
+}
+
+/// A bad command line: exit 64, nothing on stdout, the problem on stderr (naming the option
+/// or argument) and where help is; never a panic.
+#[test]
+fn usage_errors_say_what_is_wrong() {
+    let hello = guest("hello");
+    let hello = hello.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "guestmem-wasm3: missing command"),
+        (
+            &["frobnicate"],
+            "guestmem-wasm3: unknown command \"frobnicate\"",
+        ),
+        (
+            &["--frobnicate"],
+            "guestmem-wasm3: unknown option '--frobnicate'",
+        ),
+        (&["-x"], "guestmem-wasm3: unknown option '-x'"),
+        (&["run"], "guestmem-wasm3 run: missing <module.wasm>"),
+        (
+            &["run", hello, "--bogus"],
+            "guestmem-wasm3 run: unknown option '--bogus'",
+        ),
+        (
+            &["run", "-q", hello],
+            "guestmem-wasm3 run: unknown option '-q'",
+        ),
+        (
+            &["run", hello, "stray"],
+            "unexpected argument \"stray\" (the guest's arguments go after --)",
+        ),
+        (
+            &["run", hello, "--env"],
+            "missing argument for option '--env'",
+        ),
+        (
+            &["run", hello, "--env", "=V"],
+            "--env needs KEY=VALUE, not \"=V\"",
+        ),
+        (
+            &["run", hello, "--stack", "100"],
+            "--stack needs a number of bytes >= 4096, not \"100\"",
+        ),
+        (
+            &["run", hello, "--stack", "-1"],
+            "--stack needs a number of bytes >= 4096",
+        ),
+        (
+            &["run", hello, "--wasi", "other"],
+            "--wasi needs guestmem or wasm3, not \"other\"",
+        ),
+        (
+            &["run", hello, "--no-lower=yes"],
+            "unexpected argument for option '--no-lower'",
+        ),
+        (
+            &["run", "--", hello],
+            "guestmem-wasm3 run: missing <module.wasm>",
+        ),
+        (&["check"], "guestmem-wasm3 check: missing <module.wasm>"),
+        (
+            &["check", hello, "--bogus"],
+            "guestmem-wasm3 check: unknown option '--bogus'",
+        ),
+        (
+            &["lower"],
+            "guestmem-wasm3 lower: missing <in.wasm> and <out.wasm>",
+        ),
+        (
+            &["lower", hello],
+            "guestmem-wasm3 lower: missing <out.wasm>",
+        ),
+        (
+            &["lower", hello, "a", "b"],
+            "guestmem-wasm3 lower: unexpected argument \"b\"",
+        ),
+        (
+            &["lower", "--lower", hello, "a"],
+            "guestmem-wasm3 lower: unknown option '--lower'",
+        ),
+        (
+            &["help", "frobnicate"],
+            "guestmem-wasm3 help: unknown command \"frobnicate\"",
+        ),
+    ];
+    for (args, problem) in cases {
+        let out = cli(args, b"");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+        assert!(
+            stderr.contains(problem),
+            "{args:?}: {stderr:?} lacks {problem:?}"
+        );
+        assert!(
+            stderr.contains(" --help' for more information.\n"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Options before the module or after it, `--opt=value`, and everything after `--` (options
+/// too) to the guest.
+#[test]
+fn options_anywhere_and_guest_arguments_after_double_dash() {
+    let hello = guest("hello");
+    let hello = hello.to_str().unwrap();
+    let out = cli(
+        &[
+            "run",
+            "--env=GREETING=hi",
+            hello,
+            "--stack=65536",
+            "--",
+            "--help",
+            "-V",
+            "--",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "hello from a wasm3 guest: 4 argument(s)\nargv[0] = hello.wasm\nargv[1] = --help\n\
+         argv[2] = -V\nargv[3] = --\nenv: GREETING=hi\n"
+    );
+}
+
+/// Whatever the module file holds, or when there is none, `run`, `check` and `lower` end with
+/// 65 and a message naming the file and the problem; never a panic.
+#[test]
+fn bad_module_files_are_named_never_a_panic() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-a-directory.wasm");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.to_str().unwrap().to_string();
+    let unreadable = [
+        ("/nonexistent/x.wasm".to_string(), "No such file"),
+        (dir, "directory"),
+    ];
+    let invalid = [
+        temp_module("empty", b""),
+        temp_module("text", b"(module)\n"),
+        temp_module("short", b"\0as"),
+        temp_module("version-2", b"\0asm\x02\0\0\0"),
+        temp_module("truncated", b"\0asm\x01\0\0\0\x01\x85\x80\x80"),
+        temp_module("huge-count", b"\0asm\x01\0\0\0\x01\x05\xff\xff\xff\xff\x0f"),
+        temp_module("bad-section", b"\0asm\x01\0\0\0\x7f\x00"),
+        temp_module(
+            "body-past-end",
+            b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0\x03\x02\x01\0\x0a\x09\x01\x20\0\x0b",
+        ),
+    ];
+    let out_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-lowered.wasm");
+    let out_file = out_file.to_str().unwrap();
+    let commands = |path: &str| -> Vec<Vec<String>> {
+        [
+            &["run", path][..],
+            &["run", "--no-lower", path],
+            &["run", "--wasi", "wasm3", path],
+            &["check", path],
+            &["check", "--lower", path],
+            &["lower", path, out_file],
+        ]
+        .iter()
+        .map(|a| a.iter().map(|s| s.to_string()).collect())
+        .collect()
+    };
+    let expect = |args: &[String], prefix: &str, problem: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli(&args, b"");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(65), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with(prefix),
+            "{args:?}: {stderr:?} lacks {prefix:?}"
+        );
+        assert!(
+            stderr.contains(problem),
+            "{args:?}: {stderr:?} lacks {problem:?}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    };
+    for (path, problem) in &unreadable {
+        for args in commands(path) {
+            expect(&args, &format!("cannot read {path}: "), problem);
+        }
+    }
+    for path in &invalid {
+        for args in commands(path) {
+            expect(&args, &format!("{path}: "), "");
+        }
+    }
+}
+
+/// `lower` names the output it cannot write: exit 73.
+#[test]
+fn lower_cannot_write_exits_73() {
+    let hello = guest("hello");
+    let out = cli(
+        &["lower", hello.to_str().unwrap(), "/nonexistent/out.wasm"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(73));
+    assert!(
+        text(&out.stderr).starts_with("cannot write /nonexistent/out.wasm: "),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -337,6 +664,7 @@ struct Case {
     args: Vec<&'static str>,
     code: i32,
     stdout: &'static str,
+    /// `MODULE` stands for the module's path.
     stderr: &'static str,
 }
 
@@ -376,7 +704,7 @@ fn start_and_error_cases() -> Vec<Case> {
             &[],
             65,
             "",
-            "wasm3: data segment overflowing linear memory\n",
+            "MODULE: wasm3: data segment overflowing linear memory\n",
         ),
         case(
             "unlinked-import",
@@ -384,7 +712,7 @@ fn start_and_error_cases() -> Vec<Case> {
             &[],
             65,
             "",
-            "unsupported import env.nope\n",
+            "MODULE: unsupported import env.nope\n",
         ),
         case(
             "wrong-import-type",
@@ -393,7 +721,7 @@ fn start_and_error_cases() -> Vec<Case> {
             &[],
             65,
             "",
-            "cannot link wasi_snapshot_preview1.proc_exit: function signature mismatch\n",
+            "MODULE: cannot link wasi_snapshot_preview1.proc_exit: function signature mismatch\n",
         ),
         case(
             "trap-in-start-export",
@@ -421,7 +749,11 @@ fn start_function_runs_after_linking_and_ends_like_start() {
             text(&out.stderr)
         );
         assert_eq!(text(&out.stdout), c.stdout, "{name}");
-        assert_eq!(text(&out.stderr), c.stderr, "{name}");
+        assert_eq!(
+            text(&out.stderr),
+            c.stderr.replace("MODULE", &path),
+            "{name}"
+        );
     }
 }
 
