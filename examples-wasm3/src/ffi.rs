@@ -93,6 +93,26 @@ fn trap_pointer(trap: Trap) -> *const c_void {
 /// `guestmem_wasm3::validate` (feature `validate`) — checked by this crate, or promised by
 /// whoever made the value with `TrustedModule::new`.
 ///
+/// The embedder's promise that a guest is trusted: what linking wasm3's own C WASI needs,
+/// which checks no pointer or length the guest passes it (a hostile guest makes it write
+/// outside guest memory, in the host).
+#[cfg(feature = "wasm3-wasi")]
+#[derive(Clone, Copy, Debug)]
+pub struct TrustedGuest(());
+
+#[cfg(feature = "wasm3-wasi")]
+impl TrustedGuest {
+    /// Vouches for every guest that will run on the runtime it is given to.
+    ///
+    /// # Safety
+    ///
+    /// 1. Every guest run on a runtime linked with wasm3's own WASI passes it only pointers
+    ///    and lengths that lie inside its memory: wasm3 0.4.7's C WASI checks none of them.
+    pub const unsafe fn new() -> Self {
+        TrustedGuest(())
+    }
+}
+
 /// Without the `validate` feature (no allocator, e.g. firmware) the runtime cannot check a
 /// module itself: [`Runtime::new_trusted`](crate::Runtime::new_trusted) takes one of these,
 /// and making it is the one promise the embedder signs.

@@ -40,6 +40,8 @@ mod sys;
 pub mod validate;
 pub mod wasi;
 
+#[cfg(feature = "wasm3-wasi")]
+pub use ffi::TrustedGuest;
 #[cfg(not(feature = "validate"))]
 pub use ffi::TrustedModule;
 pub use ffi::Wasm3Memory;

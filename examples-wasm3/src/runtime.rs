@@ -431,13 +431,15 @@ impl<'m, C> Runtime<'m, C> {
     }
 
     /// Links wasm3's own C implementation of WASI preview1 (for comparison only: it checks no
-    /// guest pointer and gives the guest the host's current directory).
+    /// guest pointer and gives the guest the host's current directory), on the embedder's
+    /// promise that the guest is trusted ([`TrustedGuest`](crate::TrustedGuest), whose
+    /// constructor is `unsafe`): a hostile guest makes it write outside guest memory.
     ///
     /// # Errors
     ///
     /// [`LinkError`] when wasm3 fails.
     #[cfg(feature = "wasm3-wasi")]
-    pub fn link_wasm3_wasi(&mut self) -> Result<(), LinkError> {
+    pub fn link_wasm3_wasi(&mut self, _trust: crate::TrustedGuest) -> Result<(), LinkError> {
         self.raw.link_wasm3_wasi().map_err(|e| LinkError {
             import: Message::new(&[b"wasi_snapshot_preview1"]),
             reason: e.to_str().unwrap_or("?"),

@@ -107,12 +107,10 @@ fn write_small<'a, H: WasiHost>(
     // The buffers, one checked copy each, one after the other into one uninitialised buffer
     // on the stack (empty ones are never accessed, so they may point anywhere).
     let mut stack = [MaybeUninit::<u8>::uninit(); COPY_LIMIT];
-    let pieces = words
-        .chunks_exact(2)
-        .filter_map(|pair| match *pair {
-            [start, len] if len > 0 => Some(GuestPtr::<[u8]>::new(mem, (start, len))),
-            _ => None,
-        });
+    let pieces = words.chunks_exact(2).filter_map(|pair| match *pair {
+        [start, len] if len > 0 => Some(GuestPtr::<[u8]>::new(mem, (start, len))),
+        _ => None,
+    });
     let bytes = match GuestPtr::gather(pieces, &mut stack) {
         Ok(bytes) => bytes,
         // Too many bytes for the stack: nothing observable done yet.
