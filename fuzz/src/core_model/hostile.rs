@@ -124,7 +124,7 @@ impl Kept<'_> {
 pub(crate) type Stash<'m> = Rc<RefCell<Vec<Kept<'m>>>>;
 
 /// Carries out `plan` on `mem`: possibly a view to keep.
-fn act<'m>(mem: &'m GuestFrame<'m>, plan: Plan) -> Option<Kept<'m>> {
+pub(crate) fn act<'m>(mem: &'m GuestFrame<'m>, plan: Plan) -> Option<Kept<'m>> {
     let len = u32::from(plan.len);
     let bytes = GuestPtr::<[u8]>::new(mem, (plan.off, len));
     let region = Region::new(plan.off, len);

@@ -180,6 +180,16 @@ pub(super) enum Op {
         arr: Arr,
         fit: Fit,
     },
+    /// `GuestPtr::<[u8]>::gather` of the first `n % 5` of `pieces` into a buffer of `fit`
+    /// bytes (relative to their total); the pieces' iterator carries out `plan` as hostile
+    /// code would (the view it takes kept) right before it yields piece `act_before`.
+    GatherUninit {
+        pieces: [Arr; 4],
+        n: u8,
+        fit: Fit,
+        plan: PlanIn,
+        act_before: u8,
+    },
     StrHeapless {
         arr: Arr,
         big: bool,

@@ -269,6 +269,13 @@ impl<'m> World<'m> {
             Op::Gather { arr, lend, each } => self.gather(arr, lend, each),
             Op::StrCopy { arr, fit } => self.str_copy(arr, fit),
             Op::CopyUninit { arr, fit } => self.copy_uninit(arr, fit),
+            Op::GatherUninit {
+                pieces,
+                n,
+                fit,
+                plan,
+                act_before,
+            } => self.gather_uninit(&pieces[..usize::from(n % 5)], fit, plan, act_before),
             Op::StrHeapless { arr, big } => {
                 if big {
                     self.str_heapless::<64>(arr);
