@@ -147,3 +147,96 @@ fn struct_arrays_report_their_first_invalid_element() {
     ];
     run_input(&input(Size::Tiny(255), false, &fill, ops));
 }
+
+#[test]
+fn read_iter_lends_nothing_and_reads_elements_as_they_are_then() {
+    let ops = vec![
+        // A held iterator over 8 u32s at 0, one element taken.
+        Op::ReadIter {
+            elem: Elem::U32,
+            arr: arr(Off::Low(0), Count::Small(8)),
+            take: 1,
+            hold: true,
+        },
+        // Writes to the array succeed while it lives...
+        Op::CopyIn {
+            elem: Elem::U32,
+            arr: arr(Off::Low(0), Count::Small(8)),
+            fit: Fit::Exact,
+            seed: 7,
+        },
+        // ...a mutable view over element 2 refuses that element only...
+        Op::View {
+            elem: ViewElem::U8,
+            arr: arr(Off::Low(9), Count::Small(1)),
+            mutable: true,
+            hold: true,
+        },
+        Op::Advance { guard: 0, take: 3 },
+        Op::Drop { holder: 1 },
+        // ...and the rest are read as they are now.
+        Op::Advance { guard: 0, take: 9 },
+    ];
+    run_input(&input(Size::Tiny(64), false, b"\x01\x02", ops));
+}
+
+#[test]
+fn hostile_decode_of_a_later_element_refuses_it() {
+    // Element 0's plan (its own bytes): a mutable view (action 2) of 8 bytes at 8, element
+    // 1. Reading the array then fails at element 1 with BorrowConflict, through every path.
+    let fill = [8, 0, 0, 0, 8, 0, 2, 0];
+    let ops = [
+        HostileOp::ToVec {
+            arr: arr(Off::Low(0), Count::Small(3)),
+        },
+        HostileOp::Heapless {
+            arr: arr(Off::Low(0), Count::Small(3)),
+        },
+        HostileOp::CopyOut {
+            arr: arr(Off::Low(0), Count::Small(3)),
+            fit: Fit::Exact,
+        },
+        HostileOp::ReadIter {
+            arr: arr(Off::Low(0), Count::Small(3)),
+            take: 3,
+            hold: false,
+        },
+        HostileOp::CopyIn {
+            arr: arr(Off::Low(16), Count::Small(4)),
+            fit: Fit::Exact,
+            plans: [plan(40, 8, 2), plan(0, 0, 0), plan(5, 5, 0), plan(0, 0, 0)],
+        },
+    ]
+    .map(Op::Hostile)
+    .into_iter()
+    .chain([Op::DropAll])
+    .collect();
+    run_input(&input(Size::Tiny(64), false, &fill, ops));
+}
+
+#[test]
+fn gather_checks_each_piece_after_the_iterator_ran() {
+    let piece = |off, n| arr(Off::Low(off), Count::Small(n));
+    let ops = vec![
+        Op::GatherUninit {
+            pieces: [piece(4, 4), piece(0, 4), piece(30, 2), piece(60, 8)],
+            n: 3,
+            fit: Fit::Exact,
+            // Before piece 2: a mutable view over it.
+            plan: plan(31, 1, 2),
+            act_before: 2,
+        },
+        Op::GatherUninit {
+            pieces: [piece(4, 4), piece(0, 4), piece(40, 2), piece(60, 8)],
+            n: 4,
+            fit: Fit::Plus(3),
+            plan: plan(0, 0, 0),
+            act_before: 9,
+        },
+        Op::CopyUninit {
+            arr: piece(10, 20),
+            fit: Fit::Minus(1),
+        },
+    ];
+    run_input(&input(Size::Tiny(64), false, b"gather", ops));
+}
