@@ -2,13 +2,13 @@
 //!
 //! An input is a memory (0 to 64 KiB, its host base aligned or one byte off an 8-byte
 //! boundary, or a null base when empty) and a sequence of operations: scalar reads and writes
-//! of every primitive and of guest structs, slice and string copies in and out (core and
-//! `guestmem-alloc`, `copy_to_uninit`), `validate`, `validate_write`, `get`, `iter`,
-//! `read_iter` (held across later operations, lending nothing, each element read as it is
-//! then), strings through `as_str_ptr`, guest arrays `[T; N]` as elements and struct fields,
-//! zero-copy views taken and held across later operations (up to the table's capacity and
-//! past it), writes through held mutable views, and a hostile user type whose
-//! `decode`/`encode` take views and keep them.
+//! of every primitive and of guest structs (with `[T; N]` fields, and `[u16; 3]` itself as an
+//! element), slice and string copies in and out (core and `guestmem-alloc`), `copy_to_uninit`,
+//! `gather` (with a hostile iterator between its pieces), `validate`, `validate_write`, `get`,
+//! `iter`, `read_iter` (held across later operations, lending nothing, each element read as
+//! it is then), strings through `as_str_ptr`, zero-copy views taken and held across later
+//! operations (up to the table's capacity and past it), writes through held mutable views,
+//! and a hostile user type whose `decode`/`encode` take views and keep them.
 //!
 //! Every operation is checked exactly against the model: the `Ok` value (floats bitwise) or
 //! the error, variant and region. Bulk copies of types that are not transparent, and
