@@ -386,9 +386,9 @@ impl<'a> GuestPtr<'a, [u8]> {
     ///
     /// # Errors
     ///
-    /// The errors of [`validate`](Self::validate) for a piece;
-    /// [`GuestError::BufferTooSmall`] if `buf` is full before the pieces end. On error, `buf`
-    /// may be partly written.
+    /// [`GuestError::BufferTooSmall`] if a piece does not fit in what is left of `buf` (checked
+    /// before the piece's range); the errors of [`validate`](Self::validate) for a piece. On
+    /// error, `buf` may be partly written.
     ///
     /// # Examples
     ///
@@ -440,8 +440,9 @@ impl<'a> GuestPtr<'a, [u8]> {
     ///
     /// # Errors
     ///
-    /// [`GuestError::BufferTooSmall`] if `buf` is shorter than the array; otherwise the errors
-    /// of [`validate`](Self::validate).
+    /// [`GuestError::BufferTooSmall`] if `buf` is shorter than the array (checked first, as
+    /// every copy into a caller's buffer does); otherwise the errors of
+    /// [`validate`](Self::validate).
     ///
     /// # Examples
     ///

@@ -185,8 +185,8 @@ pub(crate) fn copy_out<T>(
 ///
 /// # Errors
 ///
-/// Those of [`validate_read`] for the range; [`GuestError::BufferTooSmall`] if `dst` is
-/// shorter.
+/// [`GuestError::BufferTooSmall`] if `dst` is shorter (checked first); otherwise those of
+/// [`validate_read`] for the range.
 #[inline]
 pub(crate) fn copy_out_uninit<'d>(
     mem: &GuestFrame<'_>,
@@ -195,7 +195,21 @@ pub(crate) fn copy_out_uninit<'d>(
     align: u32,
     dst: &'d mut [core::mem::MaybeUninit<u8>],
 ) -> Result<&'d mut [u8], GuestError> {
+    room(len, dst.len())?;
     checked(mem, offset, len, align, Access::Read)?.copy_to_uninit(dst)
+}
+
+/// `Ok` if `len` bytes fit in a buffer of `available` bytes: a short caller's buffer is refused
+/// before the guest range is looked at, as every copy into a caller's buffer does.
+#[inline(always)]
+fn room(len: u32, available: usize) -> Result<(), GuestError> {
+    if usize::try_from(len).is_ok_and(|len| len <= available) {
+        return Ok(());
+    }
+    Err(GuestError::BufferTooSmall {
+        needed: len,
+        available: crate::error::saturate_u32(available),
+    })
 }
 
 /// Copies the guest byte ranges `pieces` — `(frame, offset, len)` — one after another into the
@@ -204,8 +218,8 @@ pub(crate) fn copy_out_uninit<'d>(
 ///
 /// # Errors
 ///
-/// Those of [`validate_read`] for a piece; [`GuestError::BufferTooSmall`] if `dst` is full
-/// before the pieces end.
+/// [`GuestError::BufferTooSmall`] if a piece does not fit in what is left of `dst` (checked
+/// first); the errors of [`validate_read`] for a piece.
 #[inline]
 pub(crate) fn gather<'f, 'd>(
     pieces: impl IntoIterator<Item = (&'f GuestFrame<'f>, u32, u32)>,
@@ -214,6 +228,7 @@ pub(crate) fn gather<'f, 'd>(
     let mut filled = 0usize;
     for (mem, offset, len) in pieces {
         let rest = dst.get_mut(filled..).unwrap_or(&mut []);
+        room(len, rest.len())?;
         let part = checked(mem, offset, len, 1, Access::Read)?.copy_to_uninit(rest)?;
         filled = filled.saturating_add(part.len());
     }
@@ -312,6 +327,22 @@ mod tests {
             append_to_heapless(&mem, 0, 3, 1, &mut v, BYTES),
             Err(GuestError::BufferTooSmall { .. })
         ));
+    }
+
+    #[test]
+    fn a_short_buffer_is_refused_before_the_range() {
+        let mem = GuestFrame::empty();
+        let mut small = [core::mem::MaybeUninit::uninit(); 4];
+        let too_small = GuestError::BufferTooSmall {
+            needed: 8,
+            available: 4,
+        };
+        assert_eq!(copy_out_uninit(&mem, 100, 8, 1, &mut small), Err(too_small));
+        assert_eq!(gather([(&mem, 100, 8)], &mut small), Err(too_small));
+        assert_eq!(
+            copy_out_uninit(&mem, 100, 4, 1, &mut small),
+            Err(GuestError::PtrOutOfBounds(crate::Region::new(100, 4)))
+        );
     }
 
     #[test]
