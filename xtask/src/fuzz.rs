@@ -18,9 +18,8 @@ use std::time::Instant;
 
 use crate::util::{cargo, describe, root, StepResult};
 
-/// The finished targets (`guestmem_fuzz::TARGETS`; keep in step): `wasi_calls` and `modules`
-/// are planned.
-const TARGETS: [&str; 1] = ["core_model"];
+/// The finished targets (`guestmem_fuzz::TARGETS`; keep in step).
+const TARGETS: [&str; 3] = ["core_model", "wasi_calls", "modules"];
 
 /// The toolchain cargo-fuzz builds with (it needs nightly's `-Z` flags).
 const NIGHTLY: &str = "nightly";
@@ -31,6 +30,14 @@ const DEFAULT_SECONDS: u64 = 60;
 /// The largest input libFuzzer tries, in bytes: small inputs run fast and still reach every
 /// operation of the targets.
 const MAX_LEN: u32 = 4096;
+
+/// The largest input of `modules`, whose corpus holds the repository's guests (up to 29 KB) as
+/// seeds to mutate.
+const MAX_LEN_MODULES: u32 = 32768;
+
+/// Seconds one input may run before libFuzzer reports a hang: `modules` runs mutated guests,
+/// which wasm3 cannot interrupt.
+const TIMEOUT: u32 = 10;
 
 /// What libFuzzer reported at the end of a run.
 #[derive(Debug, Default)]
@@ -122,7 +129,13 @@ fn run_target(target: &str, seconds: u64) -> Result<Stats, String> {
     let checked_in = format!("fuzz/corpus/{target}");
     std::fs::create_dir_all(root().join(&scratch)).map_err(|e| format!("{scratch}: {e}"))?;
     let max_time = format!("-max_total_time={seconds}");
-    let max_len = format!("-max_len={MAX_LEN}");
+    let max_len = if target == "modules" {
+        MAX_LEN_MODULES
+    } else {
+        MAX_LEN
+    };
+    let max_len = format!("-max_len={max_len}");
+    let timeout = format!("-timeout={TIMEOUT}");
     let mut command = cargo(
         Some(NIGHTLY),
         &[
@@ -140,6 +153,7 @@ fn run_target(target: &str, seconds: u64) -> Result<Stats, String> {
             "--",
             &max_time,
             &max_len,
+            &timeout,
             "-print_final_stats=1",
         ],
     );
