@@ -15,12 +15,6 @@ use super::rng::Rng;
 use super::types::{Iovec, Ty};
 use super::world::{canon, canon_all, Lent, World};
 
-/// Whether `copy_to_uninit` is held to its documented error precedence — a buffer too short
-/// for the array is `BufferTooSmall` whatever the range, as for `copy_to_buf` and
-/// `to_heapless` — or, `false`, to what the core does: the range's errors first. See
-/// `findings/README.md`: with `true`, the finding reproduces.
-const UNINIT_AS_DOCUMENTED: bool = false;
-
 impl<'m> World<'m> {
     pub(super) fn read<T: Ty<'m>>(&mut self, off: Off) {
         let off = self.off(off);
@@ -300,23 +294,16 @@ impl<'m> World<'m> {
                     got.to_vec(),
                 )
             });
-        let too_small = GuestError::BufferTooSmall {
-            needed: len,
-            available: u32::try_from(host).unwrap_or(u32::MAX),
-        };
-        let short = usize::try_from(len).map_or(true, |l| l > host);
-        let expected = if UNINIT_AS_DOCUMENTED && short {
-            Err(too_small)
+        // A short buffer first (as every copy into a caller's buffer), then the range.
+        let expected = if usize::try_from(len).map_or(true, |l| l > host) {
+            Err(GuestError::BufferTooSmall {
+                needed: len,
+                available: u32::try_from(host).unwrap_or(u32::MAX),
+            })
         } else {
-            // As the core does it: the range first, then the buffer's length.
             self.model
                 .access(&self.table(), off, len, 1, false)
-                .and_then(|r| {
-                    if short {
-                        return Err(too_small);
-                    }
-                    Ok((true, self.model.bytes[r].to_vec()))
-                })
+                .map(|r| (true, self.model.bytes[r].to_vec()))
         };
         self.same("copy_to_uninit (at the front?, bytes)", &real, &expected);
     }
@@ -349,7 +336,7 @@ impl<'m> World<'m> {
             )
         });
         drop(stash);
-        // The model: piece by piece, the range first, then the room left in the buffer.
+        // The model: piece by piece, the room left in the buffer first, then the range.
         let mut kept = Vec::new();
         let mut out = Vec::new();
         let mut expected = Ok(());
@@ -360,22 +347,21 @@ impl<'m> World<'m> {
                     kept.push(view);
                 }
             }
-            let range = match self.model.access(&table, off, len, 1, false) {
-                Ok(range) => range,
-                Err(e) => {
-                    expected = Err(e);
-                    break;
-                }
-            };
             let room = host - out.len();
-            if range.len() > room {
+            if usize::try_from(len).map_or(true, |l| l > room) {
                 expected = Err(GuestError::BufferTooSmall {
                     needed: len,
                     available: u32::try_from(room).unwrap_or(u32::MAX),
                 });
                 break;
             }
-            out.extend_from_slice(&self.model.bytes[range]);
+            match self.model.access(&table, off, len, 1, false) {
+                Ok(range) => out.extend_from_slice(&self.model.bytes[range]),
+                Err(e) => {
+                    expected = Err(e);
+                    break;
+                }
+            }
         }
         let expected = expected.map(|()| (true, out));
         self.same("gather (at the front?, bytes)", &real, &expected);
