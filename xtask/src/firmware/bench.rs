@@ -167,11 +167,7 @@ fn parse(stdout: &str, secs: f64) -> Result<Bench, String> {
             *slot = (float(n) - float(base)) / float(calls);
         }
         if let Ok(n) = count(LEAN) {
-            lean.push((
-                label,
-                per_call[0],
-                (float(n) - float(base)) / float(calls),
-            ));
+            lean.push((label, per_call[0], (float(n) - float(base)) / float(calls)));
         }
         rows.push((label, per_call));
     }
