@@ -18,6 +18,46 @@ use wasmparser::{
     WasmFeatures,
 };
 
+/// Refuses an active data segment that does not lie inside the initial memory: instantiation
+/// must fail (the spec's rule), and wasm3 0.4.7 checks `(size_t) offset + size <= length` with
+/// the offset sign-extended, so a segment at a negative `i32` offset passes its check and is
+/// copied *before* the memory — over wasm3's memory header (its length among it) and the heap:
+/// a guest escaping its sandbox (a fuzz finding, `fuzz/findings/`).
+fn check_data_segment(
+    data: &wasmparser::Data<'_>,
+    memory_bytes: u64,
+) -> Result<(), ValidationError> {
+    let wasmparser::DataKind::Active { offset_expr, .. } = &data.kind else {
+        return Ok(());
+    };
+    let mut ops = offset_expr.get_operators_reader();
+    // Without imported globals (refused above), a valid offset is one `i32.const` (the MVP's
+    // constant expressions: a constant or an imported global's value).
+    let offset = match ops.read() {
+        Ok(wasmparser::Operator::I32Const { value }) => {
+            u64::from(u32::from_le_bytes(value.to_le_bytes()))
+        }
+        _ => {
+            return Err(unsupported(
+                "data segment offset",
+                "an active data segment's offset is not a constant".to_string(),
+            ))
+        }
+    };
+    let len = u64::try_from(data.data.len()).unwrap_or(u64::MAX);
+    if offset.saturating_add(len) > memory_bytes {
+        return Err(ValidationError {
+            unsupported: None,
+            message: alloc::format!(
+                "data segment out of bounds: {len} bytes at offset {offset:#x} in a memory of \
+                 {memory_bytes} bytes (instantiation fails)"
+            ),
+            offset: usize::try_from(data.range.start).ok(),
+        });
+    }
+    Ok(())
+}
+
 /// The WebAssembly features wasm3 0.4.7 runs: the MVP (with floats and mutable globals),
 /// sign extension and non-trapping float-to-int conversions.
 pub fn wasm3_features() -> WasmFeatures {
@@ -164,8 +204,22 @@ pub fn validate(wasm: &[u8]) -> Result<ModuleInfo, ValidationError> {
     let mut info = ModuleInfo::default();
     // The function imports' module and name, to find one imported twice.
     let mut names = alloc::collections::BTreeSet::new();
+    // The initial size of the memory in bytes (no memory: 0), for the data segments.
+    let mut memory_bytes: u64 = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| parser_error(&e))? {
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let memory = memory.map_err(|e| parser_error(&e))?;
+                    memory_bytes = memory.initial.saturating_mul(64 * 1024);
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(|e| parser_error(&e))?;
+                    check_data_segment(&data, memory_bytes)?;
+                }
+            }
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| parser_error(&e))?;
