@@ -704,7 +704,8 @@ fn start_and_error_cases() -> Vec<Case> {
             &[],
             65,
             "",
-            "MODULE: wasm3: data segment overflowing linear memory\n",
+            "MODULE: invalid module: data segment out of bounds: 12 bytes at offset 0xfffa in a \
+             memory of 65536 bytes (instantiation fails) (in the lowered module)\n",
         ),
         case(
             "unlinked-import",
