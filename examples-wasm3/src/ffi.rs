@@ -61,10 +61,10 @@ fn check(result: m3::M3Result) -> Result<(), &'static CStr> {
     if result.is_null() {
         Ok(())
     } else {
-        // SAFETY: a non-null `M3Result` is a NUL-terminated string: one of wasm3's `m3Err_*`
-        // constants or literals (static storage), or a message returned by one of our host
-        // functions, which are `&'static CStr`s (`Trap::message`). All live for the whole
-        // program.
+        // A non-null `M3Result` is a NUL-terminated string: one of wasm3's `m3Err_*` constants
+        // or literals (static storage), or a message returned by one of our host functions,
+        // which are `&'static CStr`s (`Trap::message`). All live for the whole program.
+        // SAFETY: a static NUL-terminated string, as argued above.
         Err(unsafe { CStr::from_ptr(result) })
     }
 }
@@ -390,10 +390,11 @@ impl<'m, C> RawRuntime<'m, C> {
         if owner.is_null() {
             return Err(c"import not linked");
         }
-        // SAFETY: a defined function of the loaded module, not yet compiled: what
-        // `m3_FindFunction` compiles too. `TrustedModule`: the compiler handles its code; a
-        // call to an unlinked import is reported as an error (`m3Err_functionImportMissing`).
-        // `&mut self`: no guest code runs meanwhile.
+        // A defined function of the loaded module, not yet compiled: what `m3_FindFunction`
+        // compiles too. `TrustedModule`: the compiler handles its code; a call to an unlinked
+        // import is reported as an error (`m3Err_functionImportMissing`). `&mut self`: no
+        // guest code runs meanwhile.
+        // SAFETY: a live, uncompiled function of a trusted module, as argued above.
         check(unsafe { m3::Compile_Function(function.as_ptr()) })?;
         Ok(function)
     }

@@ -662,9 +662,9 @@ fn main() -> ExitCode {
 /// The promise `--wasi wasm3` makes for the guest: wasm3's own C WASI checks no pointer.
 #[allow(unsafe_code)] // the CLI's one opt-in to unchecked code, named by the user's option
 fn trust_the_guest() -> guestmem_wasm3::TrustedGuest {
-    // SAFETY: not argued for every guest, on purpose: `--wasi wasm3` exists to compare with
-    // the C WASI that guestmem replaces, and `--help` says it trusts the guest; the demo runs
-    // the hostile guest on it to show the crash. The default, `--wasi guestmem`, needs no
-    // promise.
+    // Not argued for every guest, on purpose: `--wasi wasm3` exists to compare with the C
+    // WASI that guestmem replaces, and `--help` says it trusts the guest; the demo runs the
+    // hostile guest on it to show the crash. The default, `--wasi guestmem`, needs no promise.
+    // SAFETY: the user's explicit opt-in (`--wasi wasm3`), as argued above.
     unsafe { guestmem_wasm3::TrustedGuest::new() }
 }

@@ -79,6 +79,7 @@ impl BorrowTable {
         // (`Cell<T>` has the in-memory representation of `T`); `MaybeUninit` may hold any bytes,
         // so reading the whole array is a copy whatever was written. No cell is written while
         // it is read: the table is not `Sync`, and this copy runs no other code.
+        // SAFETY: a same-layout, any-bytes copy of unaliased cells, as argued above.
         unsafe { slots.read() }
     }
 

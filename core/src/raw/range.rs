@@ -393,10 +393,11 @@ impl HostRange<'_> {
         unsafe {
             ptr::copy_nonoverlapping(self.ptr(), front.as_mut_ptr().cast::<u8>(), front.len())
         };
-        // SAFETY: the `front.len()` bytes at `front`'s address, borrowed uniquely through
-        // `front` for the returned lifetime, were all written just above, and a
-        // `MaybeUninit<u8>` has the layout of a `u8`.
+        // The `front.len()` bytes at `front`'s address, borrowed uniquely through `front` for
+        // the returned lifetime, were all written just above, and a `MaybeUninit<u8>` has the
+        // layout of a `u8`.
         Ok(
+            // SAFETY: initialised bytes, uniquely borrowed, as argued above.
             unsafe {
                 core::slice::from_raw_parts_mut(front.as_mut_ptr().cast::<u8>(), front.len())
             },
