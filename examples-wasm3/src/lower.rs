@@ -28,6 +28,10 @@
 //! - **MVP forms of newer encodings**: an active element segment of `ref.func` expressions or
 //!   with an explicit table 0 becomes a list of function indices; a typed `select` of a number
 //!   type becomes `select`; explicit memory-0 data segments the MVP form;
+//! - **dead code**: the instructions after an unconditional branch (`br`, `br_table`,
+//!   `return`, `unreachable`) up to the `end` or `else` of their block are removed. They never
+//!   run, but their operand stack is polymorphic, which wasm3 0.4.7 cannot compile (`no
+//!   operation found for opcode`, leaking its branch patches);
 //! - DWARF sections (`.debug_*`), whose code offsets would be stale, are dropped; the name
 //!   section is kept, renumbered.
 //!
@@ -86,6 +90,9 @@ pub struct LowerStats {
     pub dropped_data_count: bool,
     /// Custom sections dropped (DWARF, or a name section that does not parse).
     pub dropped_custom: u32,
+    /// Unreachable instructions removed: those after an unconditional branch up to the end of
+    /// their block.
+    pub dead_instructions: u32,
 }
 
 impl LowerStats {
@@ -108,6 +115,7 @@ impl core::fmt::Display for LowerStats {
             ("dropped element segments", self.dropped_elements),
             ("dropped passive data segments", self.dropped_data),
             ("dropped custom sections", self.dropped_custom),
+            ("dead instructions", self.dead_instructions),
         ];
         let mut first = true;
         let mut sep = |f: &mut core::fmt::Formatter<'_>| {
@@ -563,6 +571,54 @@ fn reencode_error(e: ReencodeError<Never>) -> LowerError {
 
 impl Reencode for Lowerer {
     type Error = Never;
+
+    /// Re-encodes a function body without its dead code (see the [module docs](self)).
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: wasmparser::FunctionBody<'_>,
+    ) -> Result2<()> {
+        let mut f = self.new_function_with_parsed_locals(&func)?;
+        let mut reader = func.get_operators_reader()?;
+        // While the code is dead: how many blocks it has opened since it became dead.
+        let mut dead: Option<u32> = None;
+        while !reader.eof() {
+            let op = reader.read()?;
+            if let Some(depth) = dead {
+                dead = match (&op, depth) {
+                    // The end of the block whose code became dead, or its `else`: live again.
+                    (Operator::End | Operator::Else, 0) => None,
+                    (Operator::End, _) => Some(depth.saturating_sub(1)),
+                    (
+                        Operator::Block { .. }
+                        | Operator::Loop { .. }
+                        | Operator::If { .. }
+                        | Operator::Try { .. }
+                        | Operator::TryTable { .. },
+                        _,
+                    ) => Some(depth.saturating_add(1)),
+                    _ => Some(depth),
+                };
+                if dead.is_some() {
+                    self.stats.dead_instructions = self.stats.dead_instructions.saturating_add(1);
+                    continue;
+                }
+            }
+            let ends_live_code = matches!(
+                op,
+                Operator::Br { .. }
+                    | Operator::BrTable { .. }
+                    | Operator::Return
+                    | Operator::Unreachable
+            );
+            f.instruction(&self.instruction(op)?);
+            if ends_live_code {
+                dead = Some(0);
+            }
+        }
+        code.function(&f);
+        Ok(())
+    }
 
     fn function_index(&mut self, func: u32) -> Result2<u32> {
         // The input was validated: the index is in range.

@@ -576,6 +576,58 @@ fn a_function_wasm3_cannot_compile_is_refused_before_anything_runs() {
 }
 
 #[test]
+fn dead_code_is_removed_so_wasm3_compiles_the_function() {
+    // Code after `br`, `return` and `unreachable` never runs, but its operand stack is
+    // polymorphic: valid wasm that wasm3 0.4.7 cannot compile. Lowered, it is removed up to the
+    // `end`/`else` of its block (nested blocks inside it too), and the rest runs.
+    let module = wasm(&format!(
+        r#"(module {PRINT} (data (i32.const 32) "ok\n")
+          (func $pick (param i32) (result i32)
+            (if (result i32) (local.get 0)
+              (then (return (i32.const 7)) (i32.add) (block (drop (i32.const 1))))
+              (else (i32.const 9)))
+            (br 0)
+            (i64.add) (drop))
+          (func $never (unreachable) (i32.add) (drop))
+          (func (export "_start")
+            (block (br 0) (i32.add) (drop))
+            (block (br_table 0 0 (i32.const 1)) (loop (nop)) (drop))
+            (if (i32.ne (call $pick (i32.const 1)) (i32.const 7)) (then unreachable))
+            (if (i32.ne (call $pick (i32.const 0)) (i32.const 9)) (then unreachable))
+            (call $print (i32.const 32) (i32.const 3))))"#
+    ));
+    expect(&run("dead", &module, &[]), 0, "ok\n", "");
+    let (_, stats) = guestmem_wasm3::lower::lower_with_stats(&module).unwrap();
+    // i32.add, block, i32.const, drop, end | i64.add, drop | i32.add, drop | i32.add, drop |
+    // loop, nop, end, drop
+    assert_eq!(stats.dead_instructions, 15, "{stats}");
+    // A function the `modules` fuzz target generated (minimized): wasm3 cannot compile its
+    // dead code, and leaked 16 bytes refusing it (fuzz/findings).
+    let module = wasm(&format!(
+        r#"(module {PRINT} (data (i32.const 32) "ok\n")
+          (global (mut i32) i32.const 0) (global (mut i64) i64.const 0)
+          (global (mut i32) i32.const 2000)
+          (func $f
+            global.get 2 if end
+            unreachable
+            block (result f32)
+              loop (result f64)
+                global.get 2 if end
+                i32.const 1 f64.load align=1 f64.const 3 f32.const 4 br 1
+                f64.le i64.load8_s i64.gt_u unreachable
+              end
+              i64.reinterpret_f64 global.get 1 i64.xor global.set 1
+              f32.const 5
+            end
+            i32.reinterpret_f32 global.set 0)
+          (func (export "_start") (call $print (i32.const 32) (i32.const 3))))"#
+    ));
+    let out = run("dead-fuzz", &module, &["--no-lower"]);
+    expect(&out, 65, "", "no operation found for opcode");
+    expect(&run("dead-fuzz", &module, &[]), 0, "ok\n", "");
+}
+
+#[test]
 fn start_must_take_and_return_nothing() {
     for (name, start) in [
         ("start-param", r#"(func (export "_start") (param i32))"#),
