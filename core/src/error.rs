@@ -121,7 +121,9 @@ pub enum GuestError {
     /// The region is borrowed by a live view in a way that forbids this access: a mutable view
     /// forbids any other access, a shared view forbids writes and mutable views.
     BorrowConflict(Region),
-    /// The memory's table of live views is full; drop a view before creating another.
+    /// The frame's table of live views is full (it holds
+    /// [`GuestFrame::capacity`](crate::GuestFrame::capacity) views); drop a view before creating
+    /// another.
     TooManyBorrows(Region),
 }
 

@@ -2,7 +2,7 @@
 //! guest pointers.
 
 use crate::raw::{self, Plain, Transparent};
-use crate::{GuestError, GuestFrame, GuestPtr};
+use crate::{FrameRef, GuestError, GuestPtr};
 
 /// A type with a fixed encoding in guest memory: `GUEST_SIZE` bytes, little-endian, aligned to
 /// `GUEST_ALIGN` in the guest's address space (the wasm32 C ABI).
@@ -77,7 +77,7 @@ pub trait GuestType<'a>: Sized {
     ///
     /// [`GuestError::BufferTooSmall`] if `bytes` is shorter than `GUEST_SIZE`; a validation
     /// error such as [`GuestError::InvalidEnumValue`] if the bytes encode no value of the type.
-    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError>;
+    fn decode(mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError>;
 
     /// Encodes the value into the first `GUEST_SIZE` bytes of `bytes`, padding included (as
     /// zeroes, so that no host data reaches the guest).
@@ -249,7 +249,7 @@ macro_rules! primitives {
             const TRANSPARENT: Option<Transparent<Self>> = $transparent!($t);
 
             #[inline]
-            fn decode(_mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+            fn decode(_mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
                 first(bytes).map(<$t>::from_le_bytes)
             }
 
@@ -339,7 +339,7 @@ impl<'a, T: GuestType<'a>, const N: usize> GuestType<'a> for [T; N] {
     const GUEST_SIZE: u32 = array_size(T::GUEST_SIZE, N);
     const GUEST_ALIGN: u32 = T::GUEST_ALIGN;
 
-    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         let too_small = GuestError::BufferTooSmall {
             needed: Self::GUEST_SIZE,
             available: crate::error::saturate_u32(bytes.len()),
@@ -391,7 +391,7 @@ impl<'a, T> GuestType<'a> for GuestPtr<'a, T> {
     const GUEST_ALIGN: u32 = 4;
 
     #[inline]
-    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         first(bytes).map(|b| GuestPtr::new(mem, u32::from_le_bytes(b)))
     }
 

@@ -2,7 +2,7 @@
 //! helpers its expansion calls. Not public API: reached through `guestmem::__private`.
 
 use crate::guest_type::MAX_SCRATCH;
-use crate::{GuestError, GuestFrame, GuestType};
+use crate::{FrameRef, GuestError, GuestType};
 
 /// Field offsets, size and alignment of a struct of `N` fields in the wasm32 C ABI: each field
 /// at the next multiple of its alignment, the struct aligned to its largest field alignment and
@@ -93,7 +93,7 @@ fn field<'b, 'a, F: GuestType<'a>>(
 /// [`GuestError::BufferTooSmall`] if the field does not fit; the errors of `F::decode`.
 #[inline(always)]
 pub fn decode_field<'a, F: GuestType<'a>>(
-    mem: &'a GuestFrame<'a>,
+    mem: FrameRef<'a>,
     bytes: &[u8],
     offset: Option<&u32>,
 ) -> Result<F, GuestError> {
@@ -182,10 +182,11 @@ mod tests {
     #[test]
     fn fields_outside_the_bytes_are_errors() {
         let bytes = [0u8; 4];
-        let mem = crate::GuestFrame::empty();
-        assert!(decode_field::<u32>(&mem, &bytes, Some(&0)).is_ok());
-        assert!(decode_field::<u32>(&mem, &bytes, Some(&2)).is_err());
-        assert!(decode_field::<u32>(&mem, &bytes, None).is_err());
+        let frame = crate::GuestFrame::empty();
+        let mem = FrameRef::from(&frame);
+        assert!(decode_field::<u32>(mem, &bytes, Some(&0)).is_ok());
+        assert!(decode_field::<u32>(mem, &bytes, Some(&2)).is_err());
+        assert!(decode_field::<u32>(mem, &bytes, None).is_err());
         let mut out = [0u8; 4];
         assert!(encode_field(&1u64, &mut out, Some(&0)).is_err());
         assert!(zeroed(&mut out, 5).is_err());

@@ -32,7 +32,7 @@ pub use error::{GuestError, Region};
 pub use guest_type::{GuestType, GuestTypeTransparent, MAX_SCRATCH};
 pub use memory::GuestMemory;
 pub use ptr::{GuestPtr, Pointee};
-pub use raw::{GuestFrame, Transparent, MAX_VIEWS};
+pub use raw::{FrameRef, GuestFrame, Transparent, MAX_VIEWS};
 pub use slice::{GuestIter, ReadIter};
 pub use view::{GuestSlice, GuestSliceMut, GuestStr};
 

@@ -108,7 +108,7 @@ macro_rules! __guest_struct_impl {
 
             #[inline]
             fn decode(
-                mem: &$lt $crate::GuestFrame<$lt>,
+                mem: $crate::FrameRef<$lt>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 let _ = &mem;
@@ -235,7 +235,7 @@ macro_rules! guest_enum {
 
             #[inline]
             fn decode(
-                mem: &'a $crate::GuestFrame<'a>,
+                mem: $crate::FrameRef<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::from_raw)
@@ -417,7 +417,7 @@ macro_rules! guest_flags {
 
             #[inline]
             fn decode(
-                mem: &'a $crate::GuestFrame<'a>,
+                mem: $crate::FrameRef<'a>,
                 bytes: &[u8],
             ) -> ::core::result::Result<Self, $crate::GuestError> {
                 <$repr as $crate::GuestType<'a>>::decode(mem, bytes).and_then(Self::from_raw)

@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::guest_type::GuestType;
-use crate::{GuestError, GuestFrame};
+use crate::{FrameRef, GuestError};
 
 mod private {
     pub trait Sealed {}
@@ -46,7 +46,8 @@ impl Pointee for str {
     type Pointer = (u32, u32);
 }
 
-/// A pointer into guest memory, typed as `T`: a [`GuestFrame`] and a guest address.
+/// A pointer into guest memory, typed as `T`: a [`FrameRef`] of a
+/// [`GuestFrame`](crate::GuestFrame) and a guest address.
 ///
 /// Creating one checks nothing and is always safe; every access ([`read`](GuestPtr::read),
 /// [`write`](GuestPtr::write), copies and views) checks bounds, alignment and live views
@@ -81,7 +82,7 @@ impl Pointee for str {
 /// # Ok::<(), guestmem::GuestError>(())
 /// ```
 pub struct GuestPtr<'a, T: ?Sized + Pointee> {
-    mem: &'a GuestFrame<'a>,
+    mem: FrameRef<'a>,
     pointer: T::Pointer,
     // Invariant in `T`, like a `&Cell<T>`: a `GuestPtr<'a, GuestPtr<'static, u8>>` must not
     // become a `GuestPtr<'a, GuestPtr<'a, u8>>` that writes a shorter-lived pointer.
@@ -89,34 +90,35 @@ pub struct GuestPtr<'a, T: ?Sized + Pointee> {
 }
 
 impl<'a, T: ?Sized + Pointee> GuestPtr<'a, T> {
-    /// A pointer to `pointer` in `mem`. Checks nothing.
+    /// A pointer to `pointer` in `mem`: a `&GuestFrame` (of any capacity) or a [`FrameRef`].
+    /// Checks nothing.
     ///
     /// # Examples
     ///
     /// ```
-    /// use guestmem::{GuestFrame, GuestPtr};
+    /// use guestmem::{FrameRef, GuestFrame, GuestPtr};
     ///
     /// let mut bytes = [0u8; 8];
     /// let mem = GuestFrame::new(&mut bytes);
     /// let p = GuestPtr::<u16>::new(&mem, 6);
     /// assert_eq!(p.pointer(), 6);
-    /// assert!(core::ptr::eq(p.mem(), &mem));
+    /// assert_eq!(p.mem(), FrameRef::from(&mem));
     /// // Nothing is checked until an access.
     /// let wild = GuestPtr::<[u64]>::new(&mem, (u32::MAX, u32::MAX));
     /// assert!(wild.validate().is_err());
     /// ```
     #[inline]
-    pub fn new(mem: &'a GuestFrame<'a>, pointer: T::Pointer) -> Self {
+    pub fn new(mem: impl Into<FrameRef<'a>>, pointer: T::Pointer) -> Self {
         GuestPtr {
-            mem,
+            mem: mem.into(),
             pointer,
             _pointee: PhantomData,
         }
     }
 
-    /// The memory this pointer points into.
+    /// The frame this pointer points into.
     #[inline]
-    pub fn mem(&self) -> &'a GuestFrame<'a> {
+    pub fn mem(&self) -> FrameRef<'a> {
         self.mem
     }
 
@@ -319,7 +321,7 @@ impl<T: ?Sized + Pointee> fmt::Debug for GuestPtr<'_, T> {
 /// Two pointers are equal when they point at the same address of the same memory.
 impl<T: ?Sized + Pointee> PartialEq for GuestPtr<'_, T> {
     fn eq(&self, other: &Self) -> bool {
-        self.pointer == other.pointer && core::ptr::eq(self.mem, other.mem)
+        self.pointer == other.pointer && self.mem == other.mem
     }
 }
 

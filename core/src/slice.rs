@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use crate::guest_type::{with_scratch, GuestTypeTransparent};
 use crate::raw::{self, Transparent};
 use crate::view::{GuestSlice, GuestSliceMut};
-use crate::{GuestError, GuestFrame, GuestPtr, GuestType};
+use crate::{FrameRef, GuestError, GuestPtr, GuestType};
 
 impl<'a, T> GuestPtr<'a, [T]> {
     /// A pointer to the first element (checks nothing).
@@ -160,6 +160,11 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// the copy. The fast way through an array of structs (WASI iovecs): no view, and `decode`
     /// never runs on guest memory.
     ///
+    /// It takes no slot in the frame's table of views, neither when it is made nor while it
+    /// lives: it works in a frame whose table is full, or of capacity 0
+    /// ([`GuestFrame::with_views`](crate::GuestFrame::with_views)). Views that `decode` or the
+    /// caller take meanwhile are checked against each element right before its copy.
+    ///
     /// # Errors
     ///
     /// The errors of [`validate`](Self::validate); each item is a validation error of `T`
@@ -189,14 +194,25 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// assert_eq!(total, 5);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn read_iter(&self) -> Result<ReadIter<'a, T>, GuestError> {
-        let elements = raw::Cursor::new(
+        self.read_iter_with(false)
+    }
+
+    /// [`read_iter`](Self::read_iter), each element checked against live views inline or out
+    /// of line (see `raw::Cursor::views_out_of_line`).
+    #[inline]
+    fn read_iter_with(&self, views_out_of_line: bool) -> Result<ReadIter<'a, T>, GuestError> {
+        let mut elements = raw::Cursor::new(
             self.mem(),
             self.offset_base(),
             self.byte_len()?,
             T::GUEST_ALIGN,
             false,
         )?;
+        if views_out_of_line {
+            elements = elements.views_out_of_line();
+        }
         Ok(ReadIter {
             mem: self.mem(),
             elements,
@@ -227,6 +243,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// assert_eq!(out, [1, 2]);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn copy_to_slice(&self, dst: &mut [T]) -> Result<(), GuestError> {
         if u32::try_from(dst.len()) != Ok(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
@@ -267,6 +284,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// assert_eq!(bytes, [1, 2, 3, 4]);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn copy_from_slice(&self, src: &[T]) -> Result<(), GuestError> {
         if u32::try_from(src.len()) != Ok(self.len()) {
             return Err(GuestError::SliceLengthsDiffer);
@@ -368,7 +386,8 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
         &self,
         mut each: impl FnMut(T) -> Result<(), GuestError>,
     ) -> Result<(), GuestError> {
-        for value in self.read_iter()? {
+        // The values are stored away: the views are checked out of line.
+        for value in self.read_iter_with(true)? {
             each(value?)?;
         }
         Ok(())
@@ -481,7 +500,8 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     ///
     /// The errors of [`GuestPtr::read`] for the whole array; [`GuestError::PtrNotAligned`] also
     /// for a misaligned host address; [`GuestError::BorrowConflict`] if a mutable view overlaps;
-    /// [`GuestError::TooManyBorrows`] if [`MAX_VIEWS`](crate::MAX_VIEWS) views are live.
+    /// [`GuestError::TooManyBorrows`] if the frame's table of views is full (its
+    /// [`capacity`](crate::GuestFrame::capacity), [`MAX_VIEWS`](crate::MAX_VIEWS) by default).
     ///
     /// # Examples
     ///
@@ -534,7 +554,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
 /// onto the stack and decodes it from the copy.
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ReadIter<'a, T> {
-    mem: &'a GuestFrame<'a>,
+    mem: FrameRef<'a>,
     elements: raw::Cursor<'a>,
     /// Elements left (counted for a zero-sized `T`, whose elements have no bytes).
     left: u32,

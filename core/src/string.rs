@@ -46,7 +46,7 @@ impl<'a> GuestPtr<'a, str> {
     /// ));
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn copy_to_buf<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, GuestError> {
         let too_small = GuestError::BufferTooSmall {
             needed: self.len(),

@@ -7,7 +7,7 @@ use core::ops::{Deref, DerefMut};
 
 use crate::guest_type::GuestTypeTransparent;
 use crate::raw::{Lent, LentMut, LentStr, Transparent};
-use crate::{GuestError, GuestFrame, GuestType};
+use crate::{FrameRef, GuestError, GuestType};
 
 /// The length in bytes of `count` elements of `T`, and `T`'s guest alignment.
 fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
@@ -109,11 +109,7 @@ pub struct GuestStr<'a> {
 }
 
 impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
-    pub(crate) fn new(
-        mem: &'a GuestFrame<'a>,
-        offset: u32,
-        count: u32,
-    ) -> Result<Self, GuestError> {
+    pub(crate) fn new(mem: FrameRef<'a>, offset: u32, count: u32) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
         let lent = Lent::new(mem, offset, len, align, Transparent::<T>::new())?;
         Ok(GuestSlice { lent })
@@ -121,11 +117,7 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
 }
 
 impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
-    pub(crate) fn new(
-        mem: &'a GuestFrame<'a>,
-        offset: u32,
-        count: u32,
-    ) -> Result<Self, GuestError> {
+    pub(crate) fn new(mem: FrameRef<'a>, offset: u32, count: u32) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
         let lent = LentMut::new(mem, offset, len, align, Transparent::<T>::new())?;
         Ok(GuestSliceMut { lent })
@@ -133,7 +125,7 @@ impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
 }
 
 impl<'a> GuestStr<'a> {
-    pub(crate) fn new(mem: &'a GuestFrame<'a>, offset: u32, len: u32) -> Result<Self, GuestError> {
+    pub(crate) fn new(mem: FrameRef<'a>, offset: u32, len: u32) -> Result<Self, GuestError> {
         let bytes = Lent::new(mem, offset, len, 1, Transparent::<u8>::new())?;
         // Validated on the very bytes that are lent: nothing can write them while they are.
         Ok(GuestStr {

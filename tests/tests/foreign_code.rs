@@ -16,7 +16,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use guestmem::{
-    guest_struct, GuestError, GuestFrame, GuestPtr, GuestSliceMut, GuestStr, GuestType, Region,
+    guest_struct, FrameRef, GuestError, GuestFrame, GuestPtr, GuestSliceMut, GuestStr, GuestType,
+    Region,
 };
 use guestmem_alloc::GuestSliceExt;
 
@@ -33,7 +34,7 @@ impl<'a> GuestType<'a> for PinsString<'a> {
     const GUEST_SIZE: u32 = 4;
     const GUEST_ALIGN: u32 = 1;
 
-    fn decode(mem: &'a GuestFrame<'a>, _bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'a>, _bytes: &[u8]) -> Result<Self, GuestError> {
         Ok(PinsString {
             target: GuestPtr::new(mem, (0, 0)),
             stash: Rc::default(),
@@ -99,7 +100,7 @@ const SEIZED: (u32, u32) = (4, 4);
 const SEIZED_FAR: (u32, u32) = (320, 4);
 
 /// Decodes by seizing `region` mutably, if it can.
-fn seize<'a>(mem: &'a GuestFrame<'a>, region: (u32, u32)) -> SeizesBytes<'a> {
+fn seize<'a>(mem: FrameRef<'a>, region: (u32, u32)) -> SeizesBytes<'a> {
     SeizesBytes {
         view: GuestPtr::<[u8]>::new(mem, region).as_slice_mut().ok(),
     }
@@ -109,7 +110,7 @@ impl<'a> GuestType<'a> for SeizesBytes<'a> {
     const GUEST_SIZE: u32 = 4;
     const GUEST_ALIGN: u32 = 1;
 
-    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         // Only the first element (bytes "0000" / "FFFF") seizes; the others leave it.
         match bytes {
             b"0000" => Ok(seize(mem, SEIZED)),
@@ -217,14 +218,14 @@ guest_struct! {
 fn decode_of_a_struct_needs_its_trailing_padding() {
     let mem = GuestFrame::empty();
     assert_eq!(
-        Padded::decode(&mem, &[0u8; 9]),
+        Padded::decode(FrameRef::from(&mem), &[0u8; 9]),
         Err(GuestError::BufferTooSmall {
             needed: 16,
             available: 9
         })
     );
     assert_eq!(
-        Padded::decode(&mem, &[0u8; 16]),
+        Padded::decode(FrameRef::from(&mem), &[0u8; 16]),
         Ok(Padded { wide: 0, tag: 0 })
     );
 }

@@ -11,7 +11,7 @@
     missing_docs
 )]
 
-use guestmem::{GuestError, GuestPtr, Region, MAX_VIEWS};
+use guestmem::{guest_struct, FrameRef, GuestError, GuestFrame, GuestPtr, Region, MAX_VIEWS};
 use guestmem_tests::{HostBuffer, Placement};
 
 #[test]
@@ -150,6 +150,107 @@ fn the_view_table_has_a_fixed_capacity() {
     assert_eq!(GuestPtr::<u8>::new(&mem, 60).read(), Ok(0));
     drop(views);
     assert!(GuestPtr::<[u8]>::new(&mem, (60, 1)).as_slice().is_ok());
+}
+
+/// A frame of capacity `N` over 64 bytes holds `N` one-byte views, refuses the next with
+/// `TooManyBorrows`, copies alongside them, and takes one more after a release.
+fn capacity_is_enforced<const N: usize>() {
+    let mut host = HostBuffer::new(64, Placement::Aligned);
+    let frame = GuestFrame::<N>::with_views(host.bytes_mut());
+    assert_eq!(frame.capacity(), N);
+    assert_eq!(FrameRef::from(&frame).capacity(), N);
+    let one = |at: usize| GuestPtr::<[u8]>::new(&frame, (u32::try_from(at).unwrap(), 1));
+    let mut views: Vec<_> = (0..N).map(|i| one(i).as_slice().unwrap()).collect();
+    let next = Region::new(u32::try_from(N).unwrap(), 1);
+    assert_eq!(
+        one(N).as_slice().unwrap_err(),
+        GuestError::TooManyBorrows(next)
+    );
+    assert_eq!(
+        one(N).as_slice_mut().unwrap_err(),
+        GuestError::TooManyBorrows(next)
+    );
+    assert_eq!(
+        GuestPtr::<str>::new(&frame, (next.start, 1))
+            .as_str()
+            .unwrap_err(),
+        GuestError::TooManyBorrows(next)
+    );
+    // Copies do not need a slot.
+    GuestPtr::<u8>::new(&frame, 63).write(9).unwrap();
+    assert_eq!(GuestPtr::<u8>::new(&frame, 63).read(), Ok(9));
+    let mut out = [0u8; 4];
+    GuestPtr::<[u8]>::new(&frame, (60, 4))
+        .copy_to_slice(&mut out)
+        .unwrap();
+    assert_eq!(out, [0, 0, 0, 9]);
+    // The views still guard their bytes.
+    if N > 0 {
+        assert_eq!(
+            GuestPtr::<u8>::new(&frame, 0).write(1),
+            Err(GuestError::BorrowConflict(Region::new(0, 1)))
+        );
+        // Release one: one more view fits, and the one after is refused again.
+        drop(views.swap_remove(0));
+        let mut last = one(N).as_slice_mut().unwrap();
+        last[0] = 5;
+        assert_eq!(
+            one(N + 1).as_slice().unwrap_err(),
+            GuestError::TooManyBorrows(Region::new(next.start + 1, 1))
+        );
+        drop(last);
+        assert_eq!(GuestPtr::<u8>::new(&frame, next.start).read(), Ok(5));
+    }
+    drop(views);
+    assert!(!frame.has_live_views());
+}
+
+#[test]
+fn a_frame_of_one_view_refuses_the_second() {
+    capacity_is_enforced::<1>();
+}
+
+#[test]
+fn a_frame_of_32_views_refuses_the_33rd() {
+    capacity_is_enforced::<32>();
+}
+
+#[test]
+fn a_frame_without_views_refuses_every_view_and_copies() {
+    capacity_is_enforced::<0>();
+    // Nor does `read_iter`, which copies each element, take a slot.
+    let mut host = HostBuffer::with_bytes(&[1, 0, 2, 0, 3, 0], Placement::Aligned);
+    let frame = GuestFrame::<0>::with_views(host.bytes_mut());
+    let items: Vec<u16> = GuestPtr::<[u16]>::new(&frame, (0, 3))
+        .read_iter()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(items, [1, 2, 3]);
+}
+
+#[test]
+fn pointers_decoded_from_a_small_frame_point_into_it() {
+    guest_struct! {
+        struct Iovec<'a> {
+            buf: GuestPtr<'a, u8>,
+            buf_len: u32,
+        }
+    }
+    let mut host = HostBuffer::new(32, Placement::Aligned);
+    let frame = GuestFrame::<2>::with_views(host.bytes_mut());
+    let at = GuestPtr::<Iovec>::new(&frame, 0);
+    at.write(Iovec {
+        buf: GuestPtr::new(&frame, 16),
+        buf_len: 4,
+    })
+    .unwrap();
+    let iov = at.read().unwrap();
+    assert_eq!(iov.buf.mem(), FrameRef::from(&frame));
+    assert_eq!(iov.buf, GuestPtr::new(&frame, 16));
+    let view = iov.buf.as_array(iov.buf_len).as_slice().unwrap();
+    assert_eq!(view.len(), 4);
+    assert!(frame.has_live_views());
 }
 
 #[test]

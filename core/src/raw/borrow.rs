@@ -1,5 +1,6 @@
 //! The fixed-capacity table of live views that makes zero-copy views sound (DESIGN §4.4),
-//! owned by each [`GuestFrame`](crate::GuestFrame). A fixed array of `Cell`s: a check only
+//! owned by each [`GuestFrame`](crate::GuestFrame): its count sits in the frame's header, its
+//! slots after the header, as many as the frame's capacity. An array of `Cell`s: a check only
 //! reads it, and no operation on it can fail halfway. Slots past the live ones are never read,
 //! so a new table writes only its count: a frame costs no initialisation of its slots.
 //!
@@ -12,9 +13,12 @@ use core::mem::MaybeUninit;
 
 use crate::{GuestError, Region};
 
-/// How many views can be live at once in one memory.
+/// How many views can be live at once in a frame made with
+/// [`GuestFrame::new`](crate::GuestFrame::new): the default capacity of a frame's table of
+/// views. [`GuestFrame::with_views`](crate::GuestFrame::with_views) makes a frame of another
+/// capacity.
 ///
-/// Each entry costs 12 bytes of RAM in every memory.
+/// Each slot costs 12 bytes of RAM in every frame.
 pub const MAX_VIEWS: usize = 16;
 
 /// Whether a view allows others to read alongside it.
@@ -25,78 +29,56 @@ pub(crate) enum BorrowKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Borrow {
+pub(in crate::raw) struct Borrow {
     region: Region,
     kind: BorrowKind,
 }
 
-/// The live views of one frame, at most [`MAX_VIEWS`] of them.
-pub(crate) struct BorrowTable {
-    live: Cell<usize>,
-    slots: Slots,
+/// One entry of a table: written before it is counted as live, never read after the count.
+pub(in crate::raw) type Slot = Cell<MaybeUninit<Borrow>>;
+
+/// `N` unwritten slots: a frame's array of slots, made without writing it.
+#[inline(always)]
+pub(in crate::raw) const fn empty_slots<const N: usize>() -> [Slot; N] {
+    [const { Cell::new(MaybeUninit::uninit()) }; N]
 }
 
-/// The entries of a [`BorrowTable`]: `slots[..live]` are all written; the rest are never read.
-#[repr(transparent)]
-pub(crate) struct Slots([Cell<MaybeUninit<Borrow>>; MAX_VIEWS]);
-
-/// A copy of the entries of a [`BorrowTable`], which the range check's slow path takes by
-/// value: no pointer into the frame then reaches a call, so the frame's base, length and count
-/// of views never escape, and the compiler keeps them in registers across a loop of accesses.
-/// (One 192-byte copy, made only on the slow path.)
+/// The live views of one frame, as references into it: its count of live views and its slots
+/// (as many as its capacity). Invariant: `live <= slots.len()`, and `slots[..live]` are all
+/// written; the rest are never read.
 #[derive(Clone, Copy)]
-#[repr(transparent)]
-pub(crate) struct SlotsCopy([MaybeUninit<Borrow>; MAX_VIEWS]);
+pub(in crate::raw) struct BorrowTable<'t> {
+    live: &'t Cell<usize>,
+    slots: &'t [Slot],
+}
 
-impl BorrowTable {
-    /// An empty table.
+impl<'t> BorrowTable<'t> {
+    /// The table of a frame: its count and its slots. The count must be at most the number of
+    /// slots, with that many written (an empty table is: count 0).
     #[inline(always)]
-    pub(crate) const fn new() -> Self {
-        BorrowTable {
-            live: Cell::new(0),
-            slots: Slots([const { Cell::new(MaybeUninit::uninit()) }; MAX_VIEWS]),
-        }
-    }
-
-    /// Whether any view is live.
-    #[inline(always)]
-    pub(crate) fn has_live_views(&self) -> bool {
-        self.live.get() != 0
-    }
-
-    /// How many views are live.
-    #[inline(always)]
-    pub(crate) fn live(&self) -> usize {
-        self.live.get()
-    }
-
-    /// A copy of the entries, in one piece.
-    #[inline(always)]
-    pub(crate) fn copy_slots(&self) -> SlotsCopy {
-        let slots = core::ptr::from_ref(&self.slots).cast::<SlotsCopy>();
-        // SAFETY: `Slots` and `SlotsCopy` are `repr(transparent)` arrays of the same length of
-        // `Cell<MaybeUninit<Borrow>>` and `MaybeUninit<Borrow>`, which have the same layout
-        // (`Cell<T>` has the in-memory representation of `T`); `MaybeUninit` may hold any bytes,
-        // so reading the whole array is a copy whatever was written. No cell is written while
-        // it is read: the table is not `Sync`, and this copy runs no other code.
-        // SAFETY: a same-layout, any-bytes copy of unaliased cells, as argued above.
-        unsafe { slots.read() }
+    pub(in crate::raw) fn new(live: &'t Cell<usize>, slots: &'t [Slot]) -> Self {
+        debug_assert!(live.get() <= slots.len());
+        BorrowTable { live, slots }
     }
 
     /// The live entries.
-    #[inline]
-    fn entries(&self) -> impl Iterator<Item = Borrow> + '_ {
-        self.slots.entries(self.live.get())
+    #[inline(always)]
+    fn live(self) -> LiveSlots<'t> {
+        let live = self.slots.get(..self.live.get()).unwrap_or(&[]);
+        // SAFETY: `slots[..live]` are all written (the table's invariant).
+        unsafe { LiveSlots::new_unchecked(live) }
     }
 
-    /// Whether `access` of `region` is allowed now.
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::BorrowConflict`] when a view forbids it.
-    #[inline]
-    fn check(&self, region: Region, access: BorrowKind) -> Result<(), GuestError> {
-        self.slots.check(self.live.get(), region, access)
+    /// The live entries.
+    #[inline(always)]
+    fn entries(self) -> impl Iterator<Item = Borrow> + 't {
+        self.live().entries()
+    }
+
+    /// Whether the live entries allow `access` of `region` (see [`LiveSlots::allow`]).
+    #[inline(always)]
+    pub(in crate::raw) fn allows(self, region: Region, access: BorrowKind) -> bool {
+        self.live().allow(region, access)
     }
 
     /// Records a view of `region`.
@@ -105,12 +87,13 @@ impl BorrowTable {
     ///
     /// [`GuestError::BorrowConflict`] when the new view would overlap a mutable view, or be
     /// mutable and overlap any view; [`GuestError::TooManyBorrows`] when the table is full.
-    pub(crate) fn borrow(&self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
-        self.check(region, kind)?;
+    pub(in crate::raw) fn borrow(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
+        if !self.allows(region, kind) {
+            return Err(GuestError::BorrowConflict(region));
+        }
         let live = self.live.get();
         let slot = self
             .slots
-            .0
             .get(live)
             .ok_or(GuestError::TooManyBorrows(region))?;
         slot.set(MaybeUninit::new(Borrow { region, kind }));
@@ -119,7 +102,7 @@ impl BorrowTable {
     }
 
     /// Forgets one view of `region` recorded by [`borrow`](Self::borrow).
-    pub(crate) fn release(&self, region: Region, kind: BorrowKind) {
+    pub(in crate::raw) fn release(self, region: Region, kind: BorrowKind) {
         let wanted = Borrow { region, kind };
         let live = self.live.get();
         let Some(found) = self.entries().position(|b| b == wanted) else {
@@ -130,7 +113,7 @@ impl BorrowTable {
         // Move the last entry into the freed slot (unless it is the last), then shorten the
         // table.
         if found != last {
-            if let (Some(freed), Some(moved)) = (self.slots.0.get(found), self.slots.0.get(last)) {
+            if let (Some(freed), Some(moved)) = (self.slots.get(found), self.slots.get(last)) {
                 freed.set(moved.get());
             }
         }
@@ -138,74 +121,49 @@ impl BorrowTable {
     }
 }
 
-impl Slots {
-    /// Whether the first `live` entries allow `access` of `region`: a shared access (a read,
-    /// a shared view) conflicts with an overlapping mutable view, a mutable one (a write, a
-    /// mutable view) with any overlapping view.
+/// The live slots of a table: all written.
+#[derive(Clone, Copy)]
+pub(in crate::raw) struct LiveSlots<'t>(&'t [Slot]);
+
+impl<'t> LiveSlots<'t> {
+    /// # Safety
     ///
-    /// # Errors
-    ///
-    /// [`GuestError::BorrowConflict`] when they do not.
-    #[inline]
-    pub(crate) fn check(
-        &self,
-        live: usize,
-        region: Region,
-        access: BorrowKind,
-    ) -> Result<(), GuestError> {
-        let clash = self.entries(live).any(|b| {
-            b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
-        });
-        if clash {
-            return Err(GuestError::BorrowConflict(region));
-        }
-        Ok(())
+    /// 1. Every slot of `slots` is written.
+    #[inline(always)]
+    pub(in crate::raw) unsafe fn new_unchecked(slots: &'t [Slot]) -> Self {
+        LiveSlots(slots)
     }
 
-    /// The first `live` entries, which are written.
-    #[inline]
-    fn entries(&self, live: usize) -> impl Iterator<Item = Borrow> + '_ {
-        let live = self.0.get(..live).unwrap_or(&[]);
-        live.iter().map(|slot| {
-            // SAFETY: `slots[..live]` were all written (`borrow` writes a slot before counting
-            // it, `release` moves a written one into a freed place); `Borrow` is `Copy`.
+    /// The entries.
+    #[inline(always)]
+    fn entries(self) -> impl Iterator<Item = Borrow> + 't {
+        self.0.iter().map(|slot| {
+            // SAFETY: every slot is written (precondition 1 of `new_unchecked`); `Borrow` is
+            // `Copy`.
             unsafe { slot.get().assume_init() }
         })
     }
-}
 
-impl SlotsCopy {
-    /// No entries (to be read with a count of 0).
-    pub(crate) const EMPTY: Self = SlotsCopy([MaybeUninit::uninit(); MAX_VIEWS]);
-
-    /// Whether the first `live` entries allow `access` of `region` (as [`Slots::check`]);
-    /// `live` is the count of the table this is a copy of.
-    ///
-    /// # Errors
-    ///
-    /// [`GuestError::BorrowConflict`] when they do not.
-    #[inline]
-    pub(crate) fn check(
-        &self,
-        live: usize,
-        region: Region,
-        access: BorrowKind,
-    ) -> Result<(), GuestError> {
-        let live = self.0.get(..live).unwrap_or(&[]);
-        let clash = live.iter().any(|slot| {
-            // SAFETY: a copy of `slots[..live]` of a table, which were all written (see
-            // `Slots::entries`); `Borrow` is `Copy`.
-            let b = unsafe { slot.assume_init() };
-            b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
-        });
-        if clash {
-            return Err(GuestError::BorrowConflict(region));
+    /// Whether these entries allow `access` of `region`: a shared access (a read, a shared
+    /// view) conflicts with an overlapping mutable view, a mutable one (a write, a mutable
+    /// view) with any overlapping view. Inlined at every access that finds views live, so
+    /// that no pointer into the frame reaches a call: the frame's base, length and count then
+    /// stay in registers across a loop of accesses.
+    #[inline(always)]
+    pub(in crate::raw) fn allow(self, region: Region, access: BorrowKind) -> bool {
+        for slot in self.0 {
+            // SAFETY: as in `entries`.
+            let b = unsafe { slot.get().assume_init() };
+            if b.region.overlaps(region) && (access == BorrowKind::Mut || b.kind == BorrowKind::Mut)
+            {
+                return false;
+            }
         }
-        Ok(())
+        true
     }
 }
 
-impl core::fmt::Debug for BorrowTable {
+impl core::fmt::Debug for BorrowTable<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list().entries(self.entries()).finish()
     }
@@ -215,44 +173,52 @@ impl core::fmt::Debug for BorrowTable {
 mod tests {
     use super::*;
 
+    /// A table of `N` slots over `live` and `slots`.
+    fn table<'t, const N: usize>(live: &'t Cell<usize>, slots: &'t [Slot; N]) -> BorrowTable<'t> {
+        BorrowTable::new(live, slots)
+    }
+
     #[test]
     fn shared_views_coexist_and_block_writes() {
-        let t = BorrowTable::new();
+        let (live, slots) = (Cell::new(0), empty_slots::<4>());
+        let t = table(&live, &slots);
         let r = Region::new(0, 4);
         t.borrow(r, BorrowKind::Shared).unwrap();
         t.borrow(r, BorrowKind::Shared).unwrap();
-        assert_eq!(t.check(r, BorrowKind::Shared), Ok(()));
-        assert_eq!(
-            t.check(Region::new(3, 1), BorrowKind::Mut),
-            Err(GuestError::BorrowConflict(Region::new(3, 1)))
-        );
-        assert_eq!(t.check(Region::new(4, 4), BorrowKind::Mut), Ok(()));
+        assert!(t.allows(r, BorrowKind::Shared));
+        assert!(!t.allows(Region::new(3, 1), BorrowKind::Mut));
+        assert!(t.allows(Region::new(4, 4), BorrowKind::Mut));
         t.release(r, BorrowKind::Shared);
-        assert!(t.has_live_views());
+        assert_eq!(live.get(), 1);
         t.release(r, BorrowKind::Shared);
-        assert!(!t.has_live_views());
-        assert_eq!(t.check(r, BorrowKind::Mut), Ok(()));
+        assert_eq!(live.get(), 0);
+        assert!(t.allows(r, BorrowKind::Mut));
     }
 
     #[test]
     fn mut_view_is_exclusive() {
-        let t = BorrowTable::new();
+        let (live, slots) = (Cell::new(0), empty_slots::<4>());
+        let t = table(&live, &slots);
         let r = Region::new(10, 10);
         t.borrow(r, BorrowKind::Mut).unwrap();
-        assert!(t.check(Region::new(19, 1), BorrowKind::Shared).is_err());
-        assert!(t.borrow(Region::new(0, 11), BorrowKind::Shared).is_err());
+        assert!(!t.allows(Region::new(19, 1), BorrowKind::Shared));
+        assert_eq!(
+            t.borrow(Region::new(0, 11), BorrowKind::Shared),
+            Err(GuestError::BorrowConflict(Region::new(0, 11)))
+        );
         assert!(t.borrow(Region::new(5, 100), BorrowKind::Mut).is_err());
-        assert_eq!(t.check(Region::new(20, 1), BorrowKind::Shared), Ok(()));
+        assert!(t.allows(Region::new(20, 1), BorrowKind::Shared));
         // Releasing an entry that was never recorded changes nothing.
         t.release(Region::new(10, 10), BorrowKind::Shared);
-        assert!(t.check(r, BorrowKind::Shared).is_err());
+        assert!(!t.allows(r, BorrowKind::Shared));
         t.release(r, BorrowKind::Mut);
-        assert_eq!(t.check(r, BorrowKind::Shared), Ok(()));
+        assert!(t.allows(r, BorrowKind::Shared));
     }
 
     #[test]
     fn table_full_is_an_error_not_a_panic() {
-        let t = BorrowTable::new();
+        let (live, slots) = (Cell::new(0), empty_slots::<MAX_VIEWS>());
+        let t = table(&live, &slots);
         for i in 0..MAX_VIEWS {
             let start = u32::try_from(i).unwrap();
             t.borrow(Region::new(start, 1), BorrowKind::Shared).unwrap();
@@ -265,8 +231,21 @@ mod tests {
         // Release from the middle: the swap-remove keeps the others.
         t.release(Region::new(3, 1), BorrowKind::Shared);
         assert_eq!(t.borrow(r, BorrowKind::Mut), Ok(()));
-        assert!(t.check(Region::new(4, 1), BorrowKind::Shared).is_ok());
-        assert!(t.check(Region::new(4, 1), BorrowKind::Mut).is_err());
-        assert!(t.check(Region::new(3, 1), BorrowKind::Mut).is_ok());
+        assert!(t.allows(Region::new(4, 1), BorrowKind::Shared));
+        assert!(!t.allows(Region::new(4, 1), BorrowKind::Mut));
+        assert!(t.allows(Region::new(3, 1), BorrowKind::Mut));
+    }
+
+    #[test]
+    fn a_table_without_slots_refuses_every_view() {
+        let (live, slots) = (Cell::new(0), empty_slots::<0>());
+        let t = table(&live, &slots);
+        let r = Region::new(0, 1);
+        assert_eq!(
+            t.borrow(r, BorrowKind::Shared),
+            Err(GuestError::TooManyBorrows(r))
+        );
+        assert_eq!(live.get(), 0);
+        assert!(t.allows(r, BorrowKind::Mut));
     }
 }

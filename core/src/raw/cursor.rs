@@ -1,6 +1,7 @@
 //! [`Cursor`]: an array of guest memory walked one element at a time, its bounds checked once.
 
-use super::frame::GuestFrame;
+use super::borrow::BorrowKind;
+use super::frame::FrameRef;
 use super::plain::Transparent;
 use super::range::{check, fast, Access, HostRange};
 use crate::GuestError;
@@ -14,11 +15,13 @@ use crate::GuestError;
 /// element checks the table, right before its copy, and no code from outside this module runs
 /// between that check and the copy (DESIGN §4.9); its bounds were checked with the array's.
 pub(crate) struct Cursor<'m> {
-    mem: &'m GuestFrame<'m>,
+    mem: FrameRef<'m>,
     /// The whole array, checked.
     range: HostRange<'m>,
     /// Bytes of `range` not yet walked: the walk is at `range.len() - left`.
     left: usize,
+    /// Check an element against live views out of line (see [`Cursor::views_out_of_line`]).
+    views_out_of_line: bool,
 }
 
 impl<'m> Cursor<'m> {
@@ -30,7 +33,7 @@ impl<'m> Cursor<'m> {
     /// Those of the range check.
     #[inline]
     pub(crate) fn new(
-        mem: &'m GuestFrame<'m>,
+        mem: FrameRef<'m>,
         offset: u32,
         len: u32,
         align: u32,
@@ -39,13 +42,25 @@ impl<'m> Cursor<'m> {
         let access = if write { Access::Write } else { Access::Read };
         let range = match fast(mem, offset, len, align) {
             Some(range) => range,
-            None => check(mem, offset, len, align, access)?.0,
+            None => check(mem, offset, len, align, access)?,
         };
         Ok(Cursor {
             mem,
             left: range.len(),
             range,
+            views_out_of_line: false,
         })
+    }
+
+    /// The same walk, checking an element against live views out of line. Inline (the
+    /// default), the check reads the frame and lets no pointer to it reach a call, so the
+    /// caller's loop keeps the frame's fields in registers; out of line, the loop's code is
+    /// smaller. The better choice when the walk stores the values away (a copy into a slice or
+    /// a `heapless::Vec`), where a value holding a pointer lets the frame escape anyway.
+    #[inline(always)]
+    pub(crate) fn views_out_of_line(mut self) -> Self {
+        self.views_out_of_line = true;
+        self
     }
 
     /// The next `len` bytes of the array, checked against the views now; `None` when fewer
@@ -60,13 +75,25 @@ impl<'m> Cursor<'m> {
         self.left = self.left.wrapping_sub(len);
         // SAFETY: 1. `at + len <= range.len()`, as argued above.
         let element = unsafe { self.range.sub_unchecked(at, len) };
-        let (_, _, table) = self.mem.parts();
-        if !table.has_live_views() {
+        let (_, _, live) = self.mem.parts();
+        if live == 0 {
             return Some(Ok(element));
         }
-        // Some view is live: check this element against the table, as any access would.
+        // Some view is live: check this element against the views, as any access would (its
+        // bounds were checked with the array's).
         let region = element.region();
-        Some(check(self.mem, region.start, region.len, 1, access).map(|(range, _)| range))
+        if self.views_out_of_line {
+            return Some(element_allowed(self.mem, region, access).map(|()| element));
+        }
+        let kind = match access {
+            Access::Write => BorrowKind::Mut,
+            Access::Read | Access::View => BorrowKind::Shared,
+        };
+        if self.mem.live_slots().allow(region, kind) {
+            Some(Ok(element))
+        } else {
+            Some(Err(GuestError::BorrowConflict(region)))
+        }
     }
 
     /// Copies the next `dst.len()` bytes of the array into `dst`; `None` when fewer are left.
@@ -89,5 +116,24 @@ impl<'m> Cursor<'m> {
     ) -> Option<Result<(), GuestError>> {
         let element = self.next(src.len(), Access::Write)?;
         Some(element.and_then(|range| range.copy_from(src, proof)))
+    }
+}
+
+/// Whether the views of `mem` allow `access` of an element's `region`, out of line: the walk
+/// inlines only the test for live views.
+#[inline(never)]
+fn element_allowed(
+    mem: FrameRef<'_>,
+    region: crate::Region,
+    access: Access,
+) -> Result<(), GuestError> {
+    let kind = match access {
+        Access::Write => BorrowKind::Mut,
+        Access::Read | Access::View => BorrowKind::Shared,
+    };
+    if mem.live_slots().allow(region, kind) {
+        Ok(())
+    } else {
+        Err(GuestError::BorrowConflict(region))
     }
 }

@@ -6,8 +6,8 @@
 //! borrowed, and the loan is released when `self` is dropped. The views of `view.rs` are safe
 //! wrappers over these.
 
-use super::borrow::{BorrowKind, BorrowTable};
-use super::frame::GuestFrame;
+use super::borrow::BorrowKind;
+use super::frame::FrameRef;
 use super::plain::Transparent;
 use super::range::{check, Access, HostRange};
 use crate::{GuestError, Region};
@@ -15,7 +15,7 @@ use crate::{GuestError, Region};
 /// A recorded borrow of a region, released on drop.
 #[derive(Debug)]
 struct Loan<'a> {
-    table: &'a BorrowTable,
+    frame: FrameRef<'a>,
     region: Region,
     kind: BorrowKind,
 }
@@ -25,16 +25,16 @@ impl<'a> Loan<'a> {
     /// borrow of them.
     #[inline]
     fn take(
-        mem: &'a GuestFrame<'_>,
+        mem: FrameRef<'a>,
         offset: u32,
         len: u32,
         align: u32,
         kind: BorrowKind,
     ) -> Result<(Self, HostRange<'a>), GuestError> {
-        let (range, table) = check(mem, offset, len, align, Access::View)?;
-        table.borrow(range.region(), kind)?;
+        let range = check(mem, offset, len, align, Access::View)?;
+        mem.table().borrow(range.region(), kind)?;
         let loan = Loan {
-            table,
+            frame: mem,
             region: range.region(),
             kind,
         };
@@ -44,7 +44,7 @@ impl<'a> Loan<'a> {
 
 impl Drop for Loan<'_> {
     fn drop(&mut self) {
-        self.table.release(self.region, self.kind);
+        self.frame.table().release(self.region, self.kind);
     }
 }
 
@@ -80,7 +80,7 @@ impl<'a, T> Lent<'a, T> {
     /// a whole number of `T`s.
     #[inline]
     pub(crate) fn new(
-        mem: &'a GuestFrame<'_>,
+        mem: FrameRef<'a>,
         offset: u32,
         len: u32,
         align: u32,
@@ -124,7 +124,7 @@ impl<'a, T> LentMut<'a, T> {
     /// As [`Lent::new`], and [`GuestError::BorrowConflict`] if any view overlaps.
     #[inline]
     pub(crate) fn new(
-        mem: &'a GuestFrame<'_>,
+        mem: FrameRef<'a>,
         offset: u32,
         len: u32,
         align: u32,

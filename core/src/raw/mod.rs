@@ -7,7 +7,8 @@
 //!   closure, no iterator adaptor — runs between a check and the access it covers
 //!   (DESIGN §4.9). Loans are the one exception, and they are recorded in the borrow table for
 //!   exactly as long as they live.
-//! - `frame`: the memory of one host call, its base and length read once.
+//! - `frame`: the memory of one host call, its base and length read once, and the handle to
+//!   it that pointers hold.
 //! - `borrow`: the frame's table of live views.
 //! - `plain`: which types may be copied as raw bytes and lent as slices.
 //! - `lend`: lent references, recorded in the frame's borrow table.
@@ -25,7 +26,7 @@ mod range;
 
 pub use borrow::MAX_VIEWS;
 pub(crate) use cursor::Cursor;
-pub use frame::GuestFrame;
+pub use frame::{FrameRef, GuestFrame};
 pub(crate) use lend::{Lent, LentMut, LentStr};
 pub(crate) use plain::Plain;
 pub use plain::Transparent;
@@ -37,7 +38,7 @@ use crate::GuestError;
 /// The host bytes of a range for `access`: the inlined fast path, else the full check.
 #[inline(always)]
 fn checked<'m>(
-    mem: &'m GuestFrame<'_>,
+    mem: FrameRef<'m>,
     offset: u32,
     len: u32,
     align: u32,
@@ -45,7 +46,7 @@ fn checked<'m>(
 ) -> Result<HostRange<'m>, GuestError> {
     match range::fast(mem, offset, len, align) {
         Some(range) => Ok(range),
-        None => check(mem, offset, len, align, access).map(|(range, _)| range),
+        None => check(mem, offset, len, align, access),
     }
 }
 
@@ -58,7 +59,7 @@ fn checked<'m>(
 /// [`GuestError::PtrOutOfBounds`], [`GuestError::BorrowConflict`] (a mutable view overlaps).
 #[inline]
 pub(crate) fn validate_read(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -74,7 +75,7 @@ pub(crate) fn validate_read(
 /// As [`validate_read`], and [`GuestError::BorrowConflict`] if any view overlaps.
 #[inline]
 pub(crate) fn validate_write(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -89,43 +90,30 @@ pub(crate) fn validate_write(
 /// Those of [`validate_read`].
 #[inline]
 pub(crate) fn read_array<const N: usize>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     align: u32,
 ) -> Result<[u8; N], GuestError> {
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
     match range::fast(mem, offset, len, align) {
         Some(range) => range.read_array(),
-        None => read_array_slow(Parts::of(mem), offset, len, align),
+        None => read_array_slow(Parts::of(mem, offset, len, Access::Read), align),
     }
 }
 
 /// [`read_array`] past its fast path: the frame's parts by value (so that the fast path's
 /// base, length and count stay in registers), and one out-of-line function for every size.
 #[inline(always)]
-fn read_array_slow<const N: usize>(
-    parts: Parts<'_>,
-    offset: u32,
-    len: u32,
-    align: u32,
-) -> Result<[u8; N], GuestError> {
+fn read_array_slow<const N: usize>(parts: Parts<'_>, align: u32) -> Result<[u8; N], GuestError> {
     let mut bytes = [0u8; N];
-    read_slow(parts, offset, len, align, &mut bytes)?;
+    read_slow(parts, align, &mut bytes)?;
     Ok(bytes)
 }
 
-/// The full check and the copy of `dst.len() == len` bytes, out of line.
+/// The full check and the copy of the range of `parts` into `dst`, of its length, out of line.
 #[inline(never)]
-fn read_slow(
-    parts: Parts<'_>,
-    offset: u32,
-    len: u32,
-    align: u32,
-    dst: &mut [u8],
-) -> Result<(), GuestError> {
-    parts
-        .check(offset, len, align, Access::Read)?
-        .copy_to(dst, Transparent::new())
+fn read_slow(parts: Parts<'_>, align: u32, dst: &mut [u8]) -> Result<(), GuestError> {
+    parts.check(align)?.copy_to(dst, Transparent::new())
 }
 
 /// Writes `bytes` at `offset`, aligned to `align` in the guest.
@@ -135,7 +123,7 @@ fn read_slow(
 /// Those of [`validate_write`]. Nothing is written on error.
 #[inline]
 pub(crate) fn write_array<const N: usize>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     align: u32,
     bytes: [u8; N],
@@ -143,22 +131,14 @@ pub(crate) fn write_array<const N: usize>(
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
     match range::fast(mem, offset, len, align) {
         Some(range) => range.write_array(bytes),
-        None => write_slow(Parts::of(mem), offset, len, align, &bytes),
+        None => write_slow(Parts::of(mem, offset, len, Access::Write), align, &bytes),
     }
 }
 
 /// [`write_array`] past its fast path, out of line (as [`read_array_slow`]).
 #[inline(never)]
-fn write_slow(
-    parts: Parts<'_>,
-    offset: u32,
-    len: u32,
-    align: u32,
-    src: &[u8],
-) -> Result<(), GuestError> {
-    parts
-        .check(offset, len, align, Access::Write)?
-        .copy_from(src, Transparent::new())
+fn write_slow(parts: Parts<'_>, align: u32, src: &[u8]) -> Result<(), GuestError> {
+    parts.check(align)?.copy_from(src, Transparent::new())
 }
 
 /// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into `dst`, plain
@@ -170,7 +150,7 @@ fn write_slow(
 /// not `len` bytes long.
 #[inline]
 pub(crate) fn copy_out<T>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -189,7 +169,7 @@ pub(crate) fn copy_out<T>(
 /// [`validate_read`] for the range.
 #[inline]
 pub(crate) fn copy_out_uninit<'d>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -222,7 +202,7 @@ fn room(len: u32, available: usize) -> Result<(), GuestError> {
 /// first); the errors of [`validate_read`] for a piece.
 #[inline]
 pub(crate) fn gather<'f, 'd>(
-    pieces: impl IntoIterator<Item = (&'f GuestFrame<'f>, u32, u32)>,
+    pieces: impl IntoIterator<Item = (FrameRef<'f>, u32, u32)>,
     dst: &'d mut [core::mem::MaybeUninit<u8>],
 ) -> Result<&'d mut [u8], GuestError> {
     let mut filled = 0usize;
@@ -248,7 +228,7 @@ pub(crate) fn gather<'f, 'd>(
 /// not `len` bytes long. Nothing is written on error.
 #[inline]
 pub(crate) fn copy_in<T>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -267,7 +247,7 @@ pub(crate) fn copy_in<T>(
 /// a whole number of `T`s; [`GuestError::BufferTooSmall`] if `out` has no room for them.
 #[inline]
 pub(crate) fn append_to_heapless<T, const N: usize>(
-    mem: &GuestFrame<'_>,
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
@@ -287,71 +267,75 @@ mod tests {
     #[test]
     fn check_orders_overflow_alignment_bounds() {
         let mut buf = [0u8; 16];
-        let mem = GuestFrame::new(&mut buf);
+        let frame = GuestFrame::new(&mut buf);
+        let mem = FrameRef::from(&frame);
         assert_eq!(
-            validate_read(&mem, u32::MAX, 2, 1),
+            validate_read(mem, u32::MAX, 2, 1),
             Err(GuestError::PtrOverflow)
         );
         assert_eq!(
-            validate_read(&mem, 17, 4, 4),
+            validate_read(mem, 17, 4, 4),
             Err(GuestError::PtrNotAligned(Region::new(17, 4), 4))
         );
         assert_eq!(
-            validate_read(&mem, 16, 4, 4),
+            validate_read(mem, 16, 4, 4),
             Err(GuestError::PtrOutOfBounds(Region::new(16, 4)))
         );
-        assert_eq!(validate_write(&mem, 16, 0, 4), Ok(()));
-        write_array(&mem, 12, 4, [1, 2, 3, 4]).unwrap();
-        assert_eq!(read_array::<4>(&mem, 12, 4), Ok([1, 2, 3, 4]));
-        assert!(read_array::<8>(&mem, 12, 4).is_err());
-        assert!(write_array(&mem, 12, 4, [0; 8]).is_err());
+        assert_eq!(validate_write(mem, 16, 0, 4), Ok(()));
+        write_array(mem, 12, 4, [1, 2, 3, 4]).unwrap();
+        assert_eq!(read_array::<4>(mem, 12, 4), Ok([1, 2, 3, 4]));
+        assert!(read_array::<8>(mem, 12, 4).is_err());
+        assert!(write_array(mem, 12, 4, [0; 8]).is_err());
     }
 
     #[test]
     fn copies_need_matching_lengths() {
         let mut buf = [7u8; 16];
-        let mem = GuestFrame::new(&mut buf);
+        let frame = GuestFrame::new(&mut buf);
+        let mem = FrameRef::from(&frame);
         let mut out = [0u8; 3];
         assert_eq!(
-            copy_out(&mem, 4, 2, 1, &mut out, BYTES),
+            copy_out(mem, 4, 2, 1, &mut out, BYTES),
             Err(GuestError::SliceLengthsDiffer)
         );
-        copy_out(&mem, 4, 3, 1, &mut out, BYTES).unwrap();
+        copy_out(mem, 4, 3, 1, &mut out, BYTES).unwrap();
         assert_eq!(out, [7, 7, 7]);
         assert_eq!(
-            copy_in(&mem, 4, 4, 1, &out, BYTES),
+            copy_in(mem, 4, 4, 1, &out, BYTES),
             Err(GuestError::SliceLengthsDiffer)
         );
         let mut v = heapless::Vec::<u8, 2>::new();
         assert!(matches!(
-            append_to_heapless(&mem, 0, 3, 1, &mut v, BYTES),
+            append_to_heapless(mem, 0, 3, 1, &mut v, BYTES),
             Err(GuestError::BufferTooSmall { .. })
         ));
     }
 
     #[test]
     fn a_short_buffer_is_refused_before_the_range() {
-        let mem = GuestFrame::empty();
+        let frame = GuestFrame::empty();
+        let mem = FrameRef::from(&frame);
         let mut small = [core::mem::MaybeUninit::uninit(); 4];
         let too_small = GuestError::BufferTooSmall {
             needed: 8,
             available: 4,
         };
-        assert_eq!(copy_out_uninit(&mem, 100, 8, 1, &mut small), Err(too_small));
-        assert_eq!(gather([(&mem, 100, 8)], &mut small), Err(too_small));
+        assert_eq!(copy_out_uninit(mem, 100, 8, 1, &mut small), Err(too_small));
+        assert_eq!(gather([(mem, 100, 8)], &mut small), Err(too_small));
         assert_eq!(
-            copy_out_uninit(&mem, 100, 4, 1, &mut small),
+            copy_out_uninit(mem, 100, 4, 1, &mut small),
             Err(GuestError::PtrOutOfBounds(crate::Region::new(100, 4)))
         );
     }
 
     #[test]
     fn null_base_with_zero_length() {
-        let mem = GuestFrame::empty();
+        let frame = GuestFrame::empty();
+        let mem = FrameRef::from(&frame);
         let mut none: [u8; 0] = [];
-        copy_out(&mem, 0, 0, 8, &mut none, BYTES).unwrap();
-        copy_in(&mem, 0, 0, 8, &none, BYTES).unwrap();
-        assert!(validate_read(&mem, 1, 0, 1).is_err());
-        assert!(validate_read(&mem, 0, 1, 1).is_err());
+        copy_out(mem, 0, 0, 8, &mut none, BYTES).unwrap();
+        copy_in(mem, 0, 0, 8, &none, BYTES).unwrap();
+        assert!(validate_read(mem, 1, 0, 1).is_err());
+        assert!(validate_read(mem, 0, 1, 1).is_err());
     }
 }

@@ -6,8 +6,8 @@ use core::marker::PhantomData;
 use core::mem::{size_of_val, MaybeUninit};
 use core::ptr;
 
-use super::borrow::{BorrowKind, BorrowTable, SlotsCopy};
-use super::frame::GuestFrame;
+use super::borrow::BorrowKind;
+use super::frame::FrameRef;
 use super::plain::Transparent;
 use crate::error::saturate_u32;
 use crate::{GuestError, Region};
@@ -29,15 +29,15 @@ mod invariant {
     /// `len` host bytes at `ptr`: the guest region `region`, checked against the memory.
     ///
     /// Invariant (established by [`HostRange::new_unchecked`] only): if `len > 0`, the `len`
-    /// bytes at `ptr` lie inside the bytes of a [`GuestFrame`] borrowed for `'m`, so they are
-    /// valid for reads and writes, and reached by no code but through the frame, for `'m`
-    /// (the frame's invariant). `len == region.len`.
+    /// bytes at `ptr` lie inside the bytes of a frame borrowed for `'m` (through a
+    /// [`FrameRef`]), so they are valid for reads and writes, and reached by no code but
+    /// through the frame, for `'m` (the frame's invariant). `len == region.len`.
     #[derive(Clone, Copy, Debug)]
     pub(in crate::raw) struct HostRange<'m> {
         ptr: *mut u8,
         len: usize,
         region: Region,
-        _mem: PhantomData<&'m GuestFrame<'m>>,
+        _mem: PhantomData<FrameRef<'m>>,
     }
 
     impl<'m> HostRange<'m> {
@@ -75,8 +75,7 @@ mod invariant {
 
 pub(in crate::raw) use invariant::HostRange;
 
-/// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes, with
-/// the frame's table of views.
+/// Checks the guest range `offset .. offset + len` of `mem` and returns its host bytes.
 ///
 /// This is the one place where guest offsets become host pointers (with [`fast`], its inlined
 /// fast path). It refuses, in this order of precedence:
@@ -89,90 +88,75 @@ pub(in crate::raw) use invariant::HostRange;
 ///
 /// No host pointer is formed before the range is known to be inside the memory.
 #[inline]
-pub(in crate::raw) fn check<'m>(
-    mem: &'m GuestFrame<'_>,
+pub(in crate::raw) fn check(
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
     access: Access,
-) -> Result<(HostRange<'m>, &'m BorrowTable), GuestError> {
-    let (_, _, table) = mem.parts();
-    let parts = match access {
-        // A new view checks the table itself, when it records the loan: no copy of it here.
-        Access::View => Parts::without_views(mem),
-        Access::Read | Access::Write => Parts::of(mem),
-    };
-    let range = check_slow(parts, offset, len, align, access)?;
-    Ok((range, table))
+) -> Result<HostRange<'_>, GuestError> {
+    check_slow(Parts::of(mem, offset, len, access), align)
 }
 
 /// [`Parts::check`] out of line: what the accesses call past their fast path.
 #[inline(never)]
 pub(in crate::raw) fn check_slow(
     parts: Parts<'_>,
-    offset: u32,
-    len: u32,
     align: u32,
-    access: Access,
 ) -> Result<HostRange<'_>, GuestError> {
-    parts.check(offset, len, align, access)
+    parts.check(align)
 }
 
-/// A frame's base, length, count of views and a copy of its views, by value: what the
-/// out-of-line slow paths take, so that no pointer into the frame reaches a call. The frame's
-/// base, length and count then never escape, and the compiler keeps them in registers across a
-/// loop of accesses.
+/// A frame's base and length, a range, and whether the frame's views allow the access at hand
+/// to it, by value: what
+/// the out-of-line slow paths take, so that no pointer into the frame reaches a call. The
+/// frame's base, length and count of views then never escape, and the compiler keeps them in
+/// registers across a loop of accesses. (The views are checked inline, before the call, by
+/// reading the frame's table; reading lets nothing escape.)
 #[derive(Clone, Copy)]
 pub(in crate::raw) struct Parts<'m> {
     base: *mut u8,
     mem_len: u32,
-    live: usize,
-    slots: SlotsCopy,
-    _frame: PhantomData<&'m GuestFrame<'m>>,
+    offset: u32,
+    len: u32,
+    /// No live view forbids the access to `offset .. offset + len`.
+    allowed: bool,
+    _frame: PhantomData<FrameRef<'m>>,
 }
 
 impl<'m> Parts<'m> {
-    /// The parts of `mem`, borrowed for `'m`: the only way to make a `Parts`.
+    /// The parts of `mem`, borrowed for `'m`, for `access` of the `len` bytes at `offset`: the
+    /// only way to make a `Parts`. A new view ([`Access::View`]) does not consult the table
+    /// here: the caller records it in the table, which does its own check.
     #[inline(always)]
-    pub(in crate::raw) fn of(mem: &'m GuestFrame<'_>) -> Self {
-        let (base, mem_len, table) = mem.parts();
+    pub(in crate::raw) fn of(mem: FrameRef<'m>, offset: u32, len: u32, access: Access) -> Self {
+        let (base, mem_len, live) = mem.parts();
+        let region = Region::new(offset, len);
+        let allowed = live == 0
+            || match access {
+                Access::Read => mem.live_slots().allow(region, BorrowKind::Shared),
+                Access::Write => mem.live_slots().allow(region, BorrowKind::Mut),
+                Access::View => true,
+            };
         Parts {
             base,
             mem_len,
-            live: table.live(),
-            slots: table.copy_slots(),
+            offset,
+            len,
+            allowed,
             _frame: PhantomData,
         }
     }
 
-    /// The parts of `mem` without its views, for a check that does not consult them
-    /// ([`Access::View`]).
-    #[inline(always)]
-    pub(in crate::raw) fn without_views(mem: &'m GuestFrame<'_>) -> Self {
-        let (base, mem_len, _) = mem.parts();
-        Parts {
-            base,
-            mem_len,
-            live: 0,
-            slots: SlotsCopy::EMPTY,
-            _frame: PhantomData,
-        }
-    }
-
-    /// The range check on these parts; see [`check`].
+    /// The range check on these parts, with `align`; see [`check`].
     #[inline]
-    pub(in crate::raw) fn check(
-        self,
-        offset: u32,
-        len: u32,
-        align: u32,
-        access: Access,
-    ) -> Result<HostRange<'m>, GuestError> {
+    pub(in crate::raw) fn check(self, align: u32) -> Result<HostRange<'m>, GuestError> {
         let Parts {
             base,
             mem_len,
-            live,
-            slots,
+            offset,
+            len,
+            allowed,
             _frame,
         } = self;
         debug_assert!(!base.is_null() || mem_len == 0, "GuestFrame invariant");
@@ -184,12 +168,8 @@ impl<'m> Parts<'m> {
             return Err(refusal(offset, len, align));
         }
         let region = Region::new(offset, len);
-        if live != 0 {
-            match access {
-                Access::Read => slots.check(live, region, BorrowKind::Shared)?,
-                Access::Write => slots.check(live, region, BorrowKind::Mut)?,
-                Access::View => {}
-            }
+        if !allowed {
+            return Err(GuestError::BorrowConflict(region));
         }
         // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
         // frame's invariant), which is at most `isize::MAX`.
@@ -225,14 +205,14 @@ impl<'m> Parts<'m> {
 /// `offset / align <= (mem_len - len) / align`, that is (`offset` being a multiple of `align`)
 /// `offset + len <= mem_len`.
 #[inline(always)]
-pub(in crate::raw) fn fast<'m>(
-    mem: &'m GuestFrame<'_>,
+pub(in crate::raw) fn fast(
+    mem: FrameRef<'_>,
     offset: u32,
     len: u32,
     align: u32,
-) -> Option<HostRange<'m>> {
-    let (base, mem_len, table) = mem.parts();
-    if !align.is_power_of_two() || table.has_live_views() {
+) -> Option<HostRange<'_>> {
+    let (base, mem_len, live) = mem.parts();
+    if !align.is_power_of_two() || live != 0 {
         return None;
     }
     let inside = if align == 1 {

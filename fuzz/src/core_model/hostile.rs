@@ -17,7 +17,8 @@ use std::rc::Rc;
 
 use arbitrary::Arbitrary;
 use guestmem::{
-    GuestError, GuestFrame, GuestPtr, GuestSlice, GuestSliceMut, GuestStr, GuestType, Region,
+    FrameRef, GuestError, GuestFrame, GuestPtr, GuestSlice, GuestSliceMut, GuestStr, GuestType,
+    Region,
 };
 
 use super::model::{Entry, Loan, Model};
@@ -124,7 +125,7 @@ impl Kept<'_> {
 pub(crate) type Stash<'m> = Rc<RefCell<Vec<Kept<'m>>>>;
 
 /// Carries out `plan` on `mem`: possibly a view to keep.
-pub(crate) fn act<'m>(mem: &'m GuestFrame<'m>, plan: Plan) -> Option<Kept<'m>> {
+pub(crate) fn act<'m>(mem: FrameRef<'m>, plan: Plan) -> Option<Kept<'m>> {
     let len = u32::from(plan.len);
     let bytes = GuestPtr::<[u8]>::new(mem, (plan.off, len));
     let region = Region::new(plan.off, len);
@@ -260,7 +261,7 @@ impl<'m> GuestType<'m> for Hostile<'m> {
     const GUEST_SIZE: u32 = 8;
     const GUEST_ALIGN: u32 = 4;
 
-    fn decode(mem: &'m GuestFrame<'m>, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'m>, bytes: &[u8]) -> Result<Self, GuestError> {
         let raw: [u8; 8] =
             bytes
                 .get(..8)

@@ -4,7 +4,7 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::rc::Rc;
 
-use guestmem::{GuestError, GuestPtr, GuestStr, Region};
+use guestmem::{FrameRef, GuestError, GuestPtr, GuestStr, Region};
 use guestmem_alloc::{GuestCowStr, GuestSliceExt, GuestStrExt};
 
 use super::held::{Guard, Held, IterHeld};
@@ -323,7 +323,7 @@ impl<'m> World<'m> {
         let (mem, stash) = (self.mem, Rc::clone(&self.stash));
         let iter = ptrs.iter().enumerate().map(|(i, &p)| {
             if i == act_before {
-                if let Some(kept) = hostile::act(mem, plan) {
+                if let Some(kept) = hostile::act(mem.into(), plan) {
                     stash.borrow_mut().push(kept);
                 }
             }
@@ -448,7 +448,7 @@ impl<'m> World<'m> {
             let ptr = bytes.as_str_ptr();
             if ptr.pointer() != (off, len)
                 || ptr.as_bytes() != bytes
-                || !std::ptr::eq(ptr.mem(), self.mem)
+                || ptr.mem() != FrameRef::from(self.mem)
             {
                 self.fail(format_args!(
                     "as_str_ptr of {:?} gave {:?}",
