@@ -38,6 +38,7 @@ pub fn all() -> StepResult {
         cargo(None, &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     step("tests", &mut cargo(None, &["test", "--workspace"]))?;
+    crate::wasi_testsuite::check_step()?;
     step(
         "fuzz corpus replay",
         &mut cargo(None, &["test", "-p", "guestmem-fuzz", "--test", "replay"]),

@@ -14,6 +14,9 @@
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
 //! cargo xtask wasi-bench [N]  our WASI against wasm3's C WASI on an fd_write-heavy guest
 //! cargo xtask fuzz [SECONDS] [TARGET]  each finished fuzz target for SECONDS (default 60)
+//! cargo xtask wasi-testsuite [--check|--bless] [DIR...]
+//!                             the WASI test suite's preview1 programs on the wasm3 CLI;
+//!                             --check: the tests in xtask/wasi-testsuite.expected must pass
 //! ```
 
 #![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
@@ -24,6 +27,7 @@ mod firmware;
 mod fuzz;
 mod publish;
 mod util;
+mod wasi_testsuite;
 mod wasm3;
 
 use std::process::ExitCode;
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "wasi-bench" => wasm3::bench(rest),
         "fuzz" => fuzz::run(rest),
+        "wasi-testsuite" => wasi_testsuite::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -70,4 +75,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|cross|package|package-check|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|package|package-check|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]|wasi-testsuite [--check|--bless] [DIR...]>";
