@@ -5,7 +5,7 @@
 //! cargo xtask test            every proof obligation: what CI runs
 //! cargo xtask miri            only the Miri runs
 //! cargo xtask no-panic        only the no-panic link of the core, with its .text size
-//! cargo xtask cross           only the core's bare-metal builds, every feature set
+//! cargo xtask cross           only the bare-metal builds: the core (every feature set), alloc, WASI
 //! cargo xtask package         only the publishing checks: MSRV, docs.rs build, package
 //!                             contents and README links, cargo publish --dry-run
 //! cargo xtask package-check   only the package contents and README links
