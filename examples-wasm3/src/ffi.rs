@@ -36,17 +36,9 @@ use core::ptr::{self, NonNull};
 use guestmem::{GuestFrame, GuestMemory};
 use wasm3_sys as m3;
 
-use crate::abi::{Sig, Trap, MAX_SLOTS};
 #[cfg(feature = "validate")]
 use crate::validate::{ModuleInfo, ValidationError};
-
-// TEMP: the host OS helpers moved out of this module; `wasi/std_host.rs` still names them here.
-// Their homes are `crate::sys::{cpu_time_ns, cpu_time_res_ns}` and
-// `crate::stdio::{write, writev}`.
-#[cfg(feature = "std")]
-pub(crate) use crate::stdio::{write, writev};
-#[cfg(feature = "std")]
-pub(crate) use crate::sys::{cpu_time_ns, cpu_time_res_ns};
+use guestmem_wasi::abi::{Sig, Trap, MAX_SLOTS};
 
 /// The signature wasm3 calls a linked host function with (`M3RawCallEx` without the `Option`).
 type RawHostFn = unsafe extern "C" fn(

@@ -1,158 +1,19 @@
 //! The one mechanism that turns a safe Rust function into a wasm3 host function:
-//! [`host_fn!`](crate::host_fn), with the traits that move typed values in and out of wasm3's
-//! argument slots.
+//! [`host_fn!`](crate::host_fn), and the link tables it builds from the host-function lists of
+//! `guestmem-wasi` ([`wasi::functions`](crate::wasi::functions)) and the example host
+//! ([`raw_host::functions`](crate::raw_host::functions)).
+//!
+//! The slot ABI is `guestmem-wasi`'s engine-neutral one ([`guestmem_wasi::abi`], re-exported
+//! here): [`WasmArg`] and [`WasmRet`] move typed values in and out of wasm3's argument slots,
+//! [`Sig`] is the signature string wasm3 links by.
 
 use core::ffi::CStr;
 
-use guestmem::{GuestFrame, GuestPtr};
-
-pub use crate::abi::{Sig, Trap, MAX_SLOTS};
 /// What [`host_fn!`](crate::host_fn) implements. Not public API.
 #[doc(hidden)]
 pub use crate::ffi::HostBody;
 use crate::ffi::HostEntry;
-
-/// A host function argument: decoded from one or two wasm3 slots.
-///
-/// Implemented for `u32 i32 u64 i64 f32 f64` (one slot each), `GuestPtr<T>` (one `i32` slot,
-/// the offset), and `GuestPtr<[T]>`, `GuestPtr<str>` (two `i32` slots: offset, then length).
-pub trait WasmArg<'a>: Sized {
-    /// The wasm3 signature letters of the slots, e.g. `b"i"`, `b"**"`.
-    const SIG: &'static [u8];
-    /// Builds the value from exactly `SIG.len()` slots.
-    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self;
-}
-
-/// The low 32 bits of a slot (wasm3 keeps an `i32` there).
-fn low32(slot: u64) -> u32 {
-    let [a, b, c, d, ..] = slot.to_le_bytes();
-    u32::from_le_bytes([a, b, c, d])
-}
-
-fn first(slots: &[u64]) -> u64 {
-    slots.first().copied().unwrap_or(0)
-}
-
-fn second(slots: &[u64]) -> u64 {
-    slots.get(1).copied().unwrap_or(0)
-}
-
-impl WasmArg<'_> for u32 {
-    const SIG: &'static [u8] = b"i";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        low32(first(slots))
-    }
-}
-
-impl WasmArg<'_> for i32 {
-    const SIG: &'static [u8] = b"i";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        i32::from_le_bytes(low32(first(slots)).to_le_bytes())
-    }
-}
-
-impl WasmArg<'_> for u64 {
-    const SIG: &'static [u8] = b"I";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        first(slots)
-    }
-}
-
-impl WasmArg<'_> for i64 {
-    const SIG: &'static [u8] = b"I";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        i64::from_le_bytes(first(slots).to_le_bytes())
-    }
-}
-
-impl WasmArg<'_> for f32 {
-    const SIG: &'static [u8] = b"f";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        f32::from_bits(low32(first(slots)))
-    }
-}
-
-impl WasmArg<'_> for f64 {
-    const SIG: &'static [u8] = b"F";
-    fn from_slots(_: &GuestFrame<'_>, slots: &[u64]) -> Self {
-        f64::from_bits(first(slots))
-    }
-}
-
-impl<'a, T> WasmArg<'a> for GuestPtr<'a, T> {
-    const SIG: &'static [u8] = b"*";
-    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
-        GuestPtr::new(mem, low32(first(slots)))
-    }
-}
-
-impl<'a, T> WasmArg<'a> for GuestPtr<'a, [T]> {
-    const SIG: &'static [u8] = b"*i";
-    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
-        GuestPtr::new(mem, (low32(first(slots)), low32(second(slots))))
-    }
-}
-
-impl<'a> WasmArg<'a> for GuestPtr<'a, str> {
-    const SIG: &'static [u8] = b"*i";
-    fn from_slots(mem: &'a GuestFrame<'a>, slots: &[u64]) -> Self {
-        GuestPtr::new(mem, (low32(first(slots)), low32(second(slots))))
-    }
-}
-
-/// A host function result: `()` (no result), a number, or a `Result` whose error traps.
-pub trait WasmRet {
-    /// The wasm3 signature letter of the result (`b'v'` for none).
-    const SIG: u8;
-    /// The slot value, `None` for no result.
-    ///
-    /// # Errors
-    ///
-    /// The trap that ends the guest's call.
-    fn into_slot(self) -> Result<Option<u64>, Trap>;
-}
-
-impl WasmRet for () {
-    const SIG: u8 = b'v';
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        Ok(None)
-    }
-}
-
-impl WasmRet for u32 {
-    const SIG: u8 = b'i';
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        Ok(Some(u64::from(self)))
-    }
-}
-
-impl WasmRet for i32 {
-    const SIG: u8 = b'i';
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        Ok(Some(u64::from(u32::from_le_bytes(self.to_le_bytes()))))
-    }
-}
-
-impl WasmRet for u64 {
-    const SIG: u8 = b'I';
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        Ok(Some(self))
-    }
-}
-
-impl WasmRet for i64 {
-    const SIG: u8 = b'I';
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        Ok(Some(u64::from_le_bytes(self.to_le_bytes())))
-    }
-}
-
-impl<R: WasmRet> WasmRet for Result<R, Trap> {
-    const SIG: u8 = R::SIG;
-    fn into_slot(self) -> Result<Option<u64>, Trap> {
-        self.and_then(R::into_slot)
-    }
-}
+pub use guestmem_wasi::abi::{Sig, Trap, WasmArg, WasmRet, MAX_SLOTS};
 
 /// A host function ready to link into a [`Runtime`](crate::Runtime) whose context is `C`:
 /// import module and name, and the `extern "C"` entry point that wasm3 calls, with the wasm3
@@ -271,57 +132,56 @@ macro_rules! host_fn {
     (<$ctx:ty> $module:literal $name:literal => $($rest:tt)*) => {
         $crate::host_fn!(@body [impl] [$ctx] $module $name => $($rest)*)
     };
-    // Internal. One context type, used both for the body and the `HostFunc`; whatever else is
-    // passed here is expanded outside any `unsafe`.
+    // Internal. The public forms, as a list entry of `guestmem_wasi::for_each_function!`.
     (@body [$($impl:tt)*] [$ctx:ty] $module:literal $name:literal
-        => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {{
+        => const ( $($arg:ty),* $(,)? ) -> $ret:ty = $value:expr) => {
+        $crate::host_fn!(@entry [$($impl)*] [$ctx] $module const $name ($($arg),*) -> $ret = $value)
+    };
+    (@body [$($impl:tt)*] [$ctx:ty] $module:literal $name:literal
+        => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {
+        $crate::host_fn!(@entry [$($impl)*] [$ctx] $module fn $name ($($arg),*) -> $ret = $($f)::+)
+    };
+    // Internal. One list entry (`fn` or `const`): a zero-sized body whose call is
+    // `guestmem_wasi::slot_call!`, and its `HostFunc`. One context type, used both for the body
+    // and the `HostFunc`; whatever else is passed here is expanded outside any `unsafe`.
+    (@entry [$($impl:tt)*] [$ctx:ty] $module:literal $kind:tt $name:literal
+        ( $($arg:ty),* ) -> $ret:ty = $target:expr) => {{
         struct __GuestmemHostFnBody;
         $($impl)* $crate::glue::HostBody<$ctx> for __GuestmemHostFnBody {
-            const SIG: $crate::glue::Sig = $crate::host_fn!(@sig ($($arg),*) -> $ret);
-            fn call(
-                _: &mut $ctx,
-                _: &$crate::__GuestFrame<'_>,
-                _: &[u64],
-            ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
-                let r: $ret = $value;
-                $crate::glue::WasmRet::into_slot(r)
-            }
-        }
-        $crate::HostFunc::<$ctx>::new::<__GuestmemHostFnBody>($module, $name)
-    }};
-    (@body [$($impl:tt)*] [$ctx:ty] $module:literal $name:literal
-        => $($f:ident)::+ ( $($arg:ty),* $(,)? ) -> $ret:ty) => {{
-        struct __GuestmemHostFnBody;
-        $($impl)* $crate::glue::HostBody<$ctx> for __GuestmemHostFnBody {
-            const SIG: $crate::glue::Sig = $crate::host_fn!(@sig ($($arg),*) -> $ret);
-            #[allow(unused_mut, unused_variables, unused_assignments)]
+            const SIG: $crate::glue::Sig = $crate::__wasi::slot_sig!(($($arg),*) -> $ret);
             fn call(
                 ctx: &mut $ctx,
                 mem: &$crate::__GuestFrame<'_>,
                 slots: &[u64],
             ) -> ::core::result::Result<::core::option::Option<u64>, $crate::glue::Trap> {
-                let mut rest = slots;
-                let r: $ret = $($f)::+(ctx, mem, $({
-                    let n = <$arg as $crate::glue::WasmArg<'_>>::SIG.len();
-                    let (now, later) = rest.split_at(n.min(rest.len()));
-                    rest = later;
-                    <$arg as $crate::glue::WasmArg<'_>>::from_slots(mem, now)
-                }),*);
-                $crate::glue::WasmRet::into_slot(r)
+                $crate::__wasi::slot_call!($kind (ctx, mem, slots) ($($arg),*) -> $ret = $target)
             }
         }
         $crate::HostFunc::<$ctx>::new::<__GuestmemHostFnBody>($module, $name)
     }};
-    // Internal: the signature of the argument and result types.
-    (@sig ($($arg:ty),*) -> $ret:ty) => {
-        $crate::glue::Sig::new(<$ret as $crate::glue::WasmRet>::SIG)
-            $( .arg(<$arg as $crate::glue::WasmArg<'_>>::SIG) )*
-            .finish()
+}
+
+/// The wasm3 link table of a host-function list: the callback that
+/// [`wasi::functions`](crate::wasi::functions) and
+/// [`raw_host::functions`](crate::raw_host::functions) hand to their crate's
+/// `for_each_function!`, as `for_each_function!(host_fn_table, C)` in a function generic over
+/// the context `C`. Expands to `[HostFunc<C>; N]`, one [`host_fn!`](crate::host_fn) entry
+/// (a monomorphised [`HostBody`]) per function. Not public API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! host_fn_table {
+    ([$c:ident] module $module:literal; bound $bound:path;
+     $($kind:tt $name:literal ($($arg:ty),* $(,)?) -> $ret:ty = $target:expr;)*) => {
+        [$(
+            $crate::host_fn!(@entry [impl<$c: $bound>] [$c] $module $kind $name ($($arg),*) -> $ret = $target)
+        ),*]
     };
 }
 
 #[cfg(test)]
 mod tests {
+    use guestmem::GuestPtr;
+
     use super::*;
 
     #[test]

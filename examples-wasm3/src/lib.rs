@@ -18,12 +18,11 @@
 extern crate alloc;
 
 // The unsafe boundary: `unsafe_code` is denied for the crate (workspace lints) and allowed in
-// two modules only. `ffi`: every call into wasm3, the guest memory it owns, and the trampoline
-// wasm3 calls for a host function, behind a safe API. `sys` (std only): the CPU-time clocks of
-// the host OS through libc, which std does not offer. Everything else, `host_fn!`'s expansion
-// included, is safe code. Modules import downwards only: abi <- ffi <- glue <- runtime, wasi,
-// raw_host; `sys` and `stdio` are leaves.
-mod abi;
+// one module only, `ffi`: every call into wasm3, the guest memory it owns, and the trampoline
+// wasm3 calls for a host function, behind a safe API. Everything else, `host_fn!`'s expansion
+// included, is safe code. The slot ABI and the WASI functions are `guestmem-wasi`'s
+// (engine-neutral), the `env` functions `guestmem-example-host`'s. Modules import downwards
+// only: ffi <- glue <- runtime, wasi, raw_host.
 #[allow(unsafe_code)] // the FFI boundary: every unsafe operation on wasm3
 mod ffi;
 pub mod glue;
@@ -31,11 +30,6 @@ pub mod glue;
 pub mod lower;
 pub mod raw_host;
 mod runtime;
-#[cfg(feature = "std")]
-mod stdio;
-#[cfg(feature = "std")]
-#[allow(unsafe_code)] // the host OS boundary: libc's CPU-time clocks
-mod sys;
 #[cfg(feature = "validate")]
 pub mod validate;
 pub mod wasi;
@@ -49,6 +43,9 @@ pub use glue::{HostFunc, Trap};
 /// What [`host_fn!`] expands to. Not public API.
 #[doc(hidden)]
 pub use guestmem::GuestFrame as __GuestFrame;
+/// What [`host_fn!`] expands to: the slot ABI's macros. Not public API.
+#[doc(hidden)]
+pub use guestmem_wasi as __wasi;
 #[cfg(feature = "validate")]
 pub use lower::{lower, LowerError};
 pub use runtime::{CallError, CompileError, Config, LinkError, LoadError, Message, Runtime};

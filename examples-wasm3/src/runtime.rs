@@ -7,9 +7,9 @@ use core::num::NonZeroU32;
 
 use guestmem::GuestFrame;
 
-use crate::abi::MAX_SLOTS;
 use crate::ffi::{RawCallError, RawRuntime, TrustedModule};
 use crate::HostFunc;
+use guestmem_wasi::abi::MAX_SLOTS;
 
 #[cfg(feature = "validate")]
 use crate::validate::{ModuleInfo, ValidationError};

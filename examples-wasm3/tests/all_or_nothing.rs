@@ -50,7 +50,7 @@ enum Out {
 use Errno::{Badf, Fault, Inval, Overflow, Spipe, Success};
 
 fn neg(e: Errno) -> Out {
-    Out::Status(-i32::from(e.raw()))
+    Out::Status(-i32::from(e.to_raw()))
 }
 
 /// Calls host function `name` with the guest's argument slots `a`, as the glue would.

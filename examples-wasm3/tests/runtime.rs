@@ -289,7 +289,7 @@ fn wasi_subset_through_the_glue() {
     assert_eq!(GuestPtr::<u32>::new(&rt.memory(), 16).read(), Ok(12));
     assert_eq!(
         rt.call("open", &[]),
-        Ok(Some(u64::from(Errno::Nosys.raw())))
+        Ok(Some(u64::from(Errno::Nosys.to_raw())))
     );
     assert_eq!(rt.call("exit", &[]), Err(CallError::Exit));
     drop(rt);

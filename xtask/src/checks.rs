@@ -38,6 +38,7 @@ pub fn all() -> StepResult {
         cargo(None, &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
     )?;
     step("tests", &mut cargo(None, &["test", "--workspace"]))?;
+    crate::wasi_testsuite::check_step()?;
     step(
         "fuzz corpus replay",
         &mut cargo(None, &["test", "-p", "guestmem-fuzz", "--test", "replay"]),
@@ -55,7 +56,8 @@ pub fn all() -> StepResult {
     Ok(())
 }
 
-/// The core alone, for each bare-metal target and feature set; the alloc extension too.
+/// The core alone, for each bare-metal target and feature set; the alloc extension and the
+/// WASI crate (without `std`) too.
 pub fn cross() -> StepResult {
     for target in THUMB_TARGETS {
         for features in ["", "defmt"] {
@@ -78,6 +80,20 @@ pub fn cross() -> StepResult {
         step(
             &format!("alloc extension for {target}"),
             &mut cargo(None, &["build", "-p", "guestmem-alloc", "--target", target]),
+        )?;
+        step(
+            &format!("WASI crate for {target} (no std)"),
+            &mut cargo(
+                None,
+                &[
+                    "build",
+                    "-p",
+                    "guestmem-wasi",
+                    "--target",
+                    target,
+                    "--no-default-features",
+                ],
+            ),
         )?;
     }
     Ok(())

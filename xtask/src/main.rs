@@ -5,7 +5,7 @@
 //! cargo xtask test            every proof obligation: what CI runs
 //! cargo xtask miri            only the Miri runs
 //! cargo xtask no-panic        only the no-panic link of the core, with its .text size
-//! cargo xtask cross           only the core's bare-metal builds, every feature set
+//! cargo xtask cross           only the bare-metal builds: the core (every feature set), alloc, WASI
 //! cargo xtask package         only the publishing checks: MSRV, docs.rs build, package
 //!                             contents and README links, cargo publish --dry-run
 //! cargo xtask package-check   only the package contents and README links
@@ -14,6 +14,9 @@
 //! cargo xtask bench [--quick] guestmem against memcpy, the hand-written check and wiggle
 //! cargo xtask wasi-bench [N]  our WASI against wasm3's C WASI on an fd_write-heavy guest
 //! cargo xtask fuzz [SECONDS] [TARGET]  each finished fuzz target for SECONDS (default 60)
+//! cargo xtask wasi-testsuite [--check|--bless] [DIR...]
+//!                             the WASI test suite's preview1 programs on the wasm3 CLI;
+//!                             --check: the tests in xtask/wasi-testsuite.expected must pass
 //! ```
 
 #![allow(unreachable_pub)] // a binary: `pub` marks what other modules call
@@ -24,6 +27,7 @@ mod firmware;
 mod fuzz;
 mod publish;
 mod util;
+mod wasi_testsuite;
 mod wasm3;
 
 use std::process::ExitCode;
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "wasi-bench" => wasm3::bench(rest),
         "fuzz" => fuzz::run(rest),
+        "wasi-testsuite" => wasi_testsuite::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -70,4 +75,4 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <demo|test|miri|no-panic|cross|package|package-check|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]>";
+    "usage: cargo xtask <demo|test|miri|no-panic|cross|package|package-check|guests|firmware|bench [--quick]|wasi-bench [N]|fuzz [SECONDS] [TARGET]|wasi-testsuite [--check|--bless] [DIR...]>";

@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 use crate::util::{cargo, root, step, StepResult};
 
 /// The crates published to crates.io, in dependency order.
-const PUBLISHED: [(&str, &str); 2] = [("guestmem", "core"), ("guestmem-alloc", "alloc-ext")];
+const PUBLISHED: [(&str, &str); 3] = [
+    ("guestmem", "core"),
+    ("guestmem-alloc", "alloc-ext"),
+    ("guestmem-wasi", "wasi"),
+];
 
 /// Files every published package must hold besides its sources.
 const REQUIRED: [&str; 4] = ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
@@ -105,8 +109,8 @@ pub fn docs_rs() -> StepResult {
 }
 
 /// Packages every published crate and builds it from the package, as `cargo publish` would,
-/// without uploading. The crates go together: `guestmem-alloc` is verified against the
-/// packaged `guestmem`, not against crates.io. `--allow-dirty`: the check is of the working
+/// without uploading. The crates go together: `guestmem-alloc` and `guestmem-wasi` are
+/// verified against the packaged `guestmem`, not against crates.io. `--allow-dirty`: the check is of the working
 /// tree, committed or not.
 pub fn dry_run() -> StepResult {
     let mut args = vec!["publish", "--dry-run", "--allow-dirty"];

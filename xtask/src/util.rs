@@ -40,6 +40,11 @@ pub fn passed() -> usize {
     PASSED.load(Ordering::Relaxed)
 }
 
+/// Counts a step that passed without [`step`] (one whose work is done in this process).
+pub fn record_pass() {
+    PASSED.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Runs `command` as the step `name`, printing its name, the command and its duration.
 pub fn step(name: &str, command: &mut Command) -> StepResult {
     println!("\n==> {name}\n    $ {}", describe(command));
@@ -66,4 +71,27 @@ pub fn describe(command: &Command) -> String {
     parts.push(command.get_program().to_string_lossy().into_owned());
     parts.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     parts.join(" ")
+}
+
+/// The workspace's target directory, honouring `CARGO_TARGET_DIR`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(
+            || root().join("target"),
+            |t| if t.is_absolute() { t } else { root().join(t) },
+        )
+}
+
+/// The release build of the wasm3 example's CLI, `guestmem-wasm3`.
+pub fn cli_path() -> PathBuf {
+    target_dir().join("release/guestmem-wasm3")
+}
+
+/// Builds the wasm3 example's CLI in release, as a step.
+pub fn build_cli() -> StepResult {
+    step(
+        "build the guestmem-wasm3 CLI (release)",
+        &mut cargo(None, &["build", "--release", "-p", "guestmem-wasm3"]),
+    )
 }

@@ -1,11 +1,11 @@
 //! The wasm3 example's commands: `guests` (rebuild the guest modules), the demo, and the WASI
 //! `fd_write` benchmark. Owned by the wasm3 example (examples-wasm3/).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::util::{cargo, cmd, describe, root, step, StepResult};
+use crate::util::{build_cli, cargo, cli_path, cmd, describe, root, step, StepResult};
 
 /// Where the guests' sources and built modules live, relative to the workspace root.
 const GUESTS: &str = "examples-wasm3/guests";
@@ -124,24 +124,6 @@ fn rust_guest(name: &str) -> StepResult {
     std::fs::copy(&built, &dest)
         .map(|_| ())
         .map_err(|e| format!("copy {} to {}: {e}", built.display(), dest.display()))
-}
-
-/// The release build of the CLI, honouring `CARGO_TARGET_DIR`.
-fn cli_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(
-            || root().join("target"),
-            |t| if t.is_absolute() { t } else { root().join(t) },
-        );
-    target.join("release/guestmem-wasm3")
-}
-
-fn build_cli() -> StepResult {
-    step(
-        "build the guestmem-wasm3 CLI (release)",
-        &mut cargo(None, &["build", "--release", "-p", "guestmem-wasm3"]),
-    )
 }
 
 /// `guestmem-wasm3 run <guest> ARGS...` from the workspace root.

@@ -110,7 +110,7 @@ pub(crate) fn fill16_body(mem: &GuestFrame<'_>, a: u32, b: u32, out: u32) -> u32
                 .write(quad)
                 .map_err(Errno::from),
         )
-        .raw(),
+        .to_raw(),
     )
 }
 

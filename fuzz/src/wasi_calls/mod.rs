@@ -1,5 +1,5 @@
-//! Target (b), `wasi_calls`: every WASI host function of the wasm3 example, and its raw `env`
-//! functions, called directly (no wasm3) over an arbitrary memory with arbitrary arguments.
+//! Target (b), `wasi_calls`: every WASI host function of `guestmem-wasi`, and the example host's raw `env`
+//! functions, called directly (no engine) over an arbitrary memory with arbitrary arguments.
 //!
 //! An input is a memory of 0 to 64 KiB filled with arbitrary bytes, a deterministic host
 //! (`TestHost`: arguments, environment, stdin, a write limit for short writes, an injected
@@ -30,9 +30,9 @@ mod model;
 
 use arbitrary::{Arbitrary, Unstructured};
 use guestmem::{GuestFrame, GuestPtr};
-use guestmem_wasm3::raw_host::{self, Point, Shape};
-use guestmem_wasm3::wasi::{calls, Errno, Fdstat, Iovec, TestHost, WasiCtx};
-use guestmem_wasm3::Trap;
+use guestmem_example_host::{self as raw_host, Point, Shape};
+use guestmem_wasi::abi::Trap;
+use guestmem_wasi::{calls, Errno, Fdstat, Iovec, TestHost, WasiCtx};
 
 use input::{Call, Input, IoError, Knobs, Step};
 use model::{Expect, Outcome, Resolved};

@@ -7,7 +7,7 @@
 // and a guest `int32_t` from its bits: `as` says that most plainly.
 #![allow(clippy::as_conversions)]
 
-use guestmem_wasm3::wasi::{Errno, Stdio, TestHost, WasiHost};
+use guestmem_wasi::{Errno, Stdio, TestHost, WasiHost};
 
 /// A call with its arguments resolved to guest values.
 #[derive(Debug, Clone, Copy)]
@@ -136,7 +136,7 @@ fn errno_of_status(s: i32) -> Errno {
         Errno::Spipe,
     ]
     .into_iter()
-    .find(|e| i32::from(e.raw()) == s.wrapping_neg())
+    .find(|e| i32::from(e.to_raw()) == s.wrapping_neg())
     .unwrap_or_else(|| panic!("status {s} is no negated errno"))
 }
 
@@ -203,7 +203,7 @@ fn errno(r: Result<(), Errno>) -> Outcome {
 
 /// `Ok(())` → 0, `Err(e)` → `-e`.
 fn status(r: Result<(), Errno>) -> Outcome {
-    Outcome::Status(r.map_or_else(|e| -i32::from(e.raw()), |()| 0))
+    Outcome::Status(r.map_or_else(|e| -i32::from(e.to_raw()), |()| 0))
 }
 
 impl Expect<'_> {
@@ -389,7 +389,7 @@ impl Expect<'_> {
     }
 
     fn clock(&mut self, id: u32, out: u32, time: bool) -> Result<(), Errno> {
-        let clock = guestmem_wasm3::wasi::ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        let clock = guestmem_wasi::ClockId::from_raw(id).map_err(|_| Errno::Inval)?;
         region(self.size(), out, 1, 8, 8)?;
         let ns = if time {
             self.host.clock_time(clock)?

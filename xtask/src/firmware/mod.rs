@@ -174,8 +174,8 @@ const BENCH_GUEST: Guest = Guest {
     expect: &[],
 };
 
-/// The host functions of the `env` module (guestmem-wasm3's `raw_host`); every
-/// `wasi_snapshot_preview1` function is linked too.
+/// The host functions of the `env` module (guestmem-example-host, linked by guestmem-wasm3's
+/// `raw_host`); every `wasi_snapshot_preview1` function is linked too.
 const RAW_IMPORTS: [&str; 4] = ["print", "sum_points", "shape_area", "upper"];
 
 /// The host functions of the `bench` module, which only the measurement image links (the C

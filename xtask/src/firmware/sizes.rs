@@ -37,7 +37,7 @@ impl Origin {
         match self {
             Origin::Wasm3 => "wasm3 (C, symbols of libwasm3.a)",
             Origin::Core => "guestmem core (guestmem::)",
-            Origin::Binding => "binding + WASI (guestmem_wasm3::)",
+            Origin::Binding => "binding + WASI (guestmem_wasm3, _wasi, _example_host)",
             Origin::Guests => "embedded guests (.wasm)",
             Origin::Firmware => "firmware crate (+ library code inlined into it)",
             Origin::RustStd => "Rust core + compiler_builtins (fmt, soft float, mem*)",
@@ -52,7 +52,9 @@ impl Origin {
 
     /// The origin of a symbol: wasm3's C names are known from its archive; Rust names are
     /// classified by the first guestmem crate their mangled name mentions (so
-    /// `<firmware::Board as guestmem_wasm3::WasiHost>::write` is the firmware's).
+    /// `<firmware::Board as guestmem_wasi::WasiHost>::write` is the firmware's). The binding
+    /// counts with the crates it links from one list each: WASI (`guestmem_wasi`) and the
+    /// example host functions (`guestmem_example_host`), which it held itself before.
     fn of(name: &str, wasm3: &HashSet<String>) -> Origin {
         if wasm3.contains(name) {
             return Origin::Wasm3;
@@ -68,7 +70,10 @@ impl Origin {
                 } else {
                     Origin::Firmware
                 }
-            } else if after.starts_with("guestmem_wasm3") {
+            } else if ["guestmem_wasm3", "guestmem_wasi", "guestmem_example_host"]
+                .iter()
+                .any(|c| after.starts_with(c))
+            {
                 Origin::Binding
             } else {
                 Origin::Core

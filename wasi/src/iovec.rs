@@ -15,7 +15,8 @@ use core::mem::MaybeUninit;
 
 use guestmem::{GuestError, GuestPtr};
 
-use super::{check_out, to_u32, Errno, Iovec, Stdio, WasiCtx, WasiHost};
+use crate::types::{check_out, to_u32};
+use crate::{Errno, Iovec, Stdio, WasiCtx, WasiHost};
 
 /// When the buffers of an `fd_write` hold at most this many bytes, they are copied onto the
 /// host stack and written with one contiguous write instead of being lent as views: a copy
@@ -56,7 +57,7 @@ fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(Option<Iovec<'a>
 /// a byte — by [`write_small`] for a few bytes, by [`check_iovecs`] for more — and
 /// `*nwritten` is written once, at the end, when no view is live. A short write of the host
 /// ends the call, as `writev`'s does.
-pub(super) fn write_iovecs<'a, H: WasiHost>(
+pub(crate) fn write_iovecs<'a, H: WasiHost>(
     wasi: &mut WasiCtx<H>,
     fd: u32,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
@@ -215,7 +216,7 @@ fn write_batch<'a, H: WasiHost>(
 ///
 /// All or nothing: `nread`, the iovecs and every buffer are checked before the host reads a
 /// byte, so a bad buffer anywhere in the list consumes no input and writes nothing.
-pub(super) fn read_iovecs<'a, H: WasiHost>(
+pub(crate) fn read_iovecs<'a, H: WasiHost>(
     wasi: &mut WasiCtx<H>,
     fd: u32,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
@@ -247,7 +248,7 @@ fn to_usize(n: u32) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 mod tests {
     use std::vec;
     use std::vec::Vec;

@@ -1,7 +1,7 @@
 //! [`TestHost`]: a deterministic in-memory WASI host for tests and fuzzing (no `std`, no
 //! allocation).
 
-use super::{ClockId, Errno, SeededRandom, Stdio, WasiHost};
+use crate::{ClockId, Errno, SeededRandom, Stdio, WasiHost};
 
 /// How many bytes of each output stream a [`TestHost`] keeps.
 const CAPTURE: usize = 4096;
@@ -37,7 +37,7 @@ pub enum HostCall {
 /// # Examples
 ///
 /// ```
-/// use guestmem_wasm3::wasi::{HostCall, Stdio, TestHost, WasiHost};
+/// use guestmem_wasi::{HostCall, Stdio, TestHost, WasiHost};
 ///
 /// let mut host = TestHost::new(&[b"prog"], &[b"A=1"], b"input");
 /// assert_eq!(host.write(Stdio::Stdout, &[b"he", b"llo"]), Ok(5));

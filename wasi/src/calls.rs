@@ -1,12 +1,12 @@
-//! The WASI preview1 host functions, callable without wasm3: each takes the host context, the
-//! guest memory (a [`GuestFrame`] over any memory, e.g. a byte array in a test)
-//! and the guest's arguments, typed as [`functions`](super::functions) links them.
+//! The WASI preview1 host functions, callable without an engine: each takes the host context,
+//! the guest memory (a [`GuestFrame`] over any memory, e.g. a byte array in a test) and the
+//! guest's arguments, typed as [`for_each_function!`](crate::for_each_function) lists them.
 //!
 //! # Examples
 //!
 //! ```
 //! use guestmem::{GuestPtr, GuestFrame};
-//! use guestmem_wasm3::wasi::{calls, Errno, TestHost, WasiCtx};
+//! use guestmem_wasi::{calls, Errno, TestHost, WasiCtx};
 //!
 //! let mut bytes = [0u8; 64];
 //! bytes[16..20].copy_from_slice(&32u32.to_le_bytes()); // iovec: buf = 32,
@@ -23,12 +23,10 @@
 
 use guestmem::{GuestFrame, GuestPtr};
 
-use super::iovec::{read_iovecs, write_iovecs};
-use super::{
-    check_out, to_u32, ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost, RIGHT_FD_READ,
-    RIGHT_FD_WRITE, RIGHT_POLL_FD_READWRITE,
-};
-use crate::glue::Trap;
+use crate::abi::Trap;
+use crate::iovec::{read_iovecs, write_iovecs};
+use crate::types::{check_out, to_u32, Fdflags, Rights};
+use crate::{ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost};
 
 /// `Ok` → `ESUCCESS`, `Err(e)` → `e`.
 fn errno(r: Result<(), Errno>) -> Errno {
@@ -175,14 +173,9 @@ pub fn environ_get<'a, C: HasWasi>(
     errno(strings_get(host.env_count(), |i| host.env(i), environ, buf))
 }
 
-/// `fd_close(fd)`: closes a standard stream; later calls on it get `EBADF`.
+/// `fd_close(fd)`: closes a descriptor (a standard stream); later calls on it get `EBADF`.
 pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &GuestFrame<'_>, fd: u32) -> Errno {
-    let wasi = ctx.wasi();
-    errno(wasi.stream(fd).map(|s| {
-        if let Some(closed) = wasi.closed.get_mut(s.index()) {
-            *closed = true;
-        }
-    }))
+    errno(ctx.wasi().close(fd))
 }
 
 /// `fd_seek(fd, offset, whence, newoffset)`: the standard streams are not seekable, so
@@ -216,14 +209,14 @@ pub fn fd_fdstat_get<'a, C: HasWasi>(
     errno(wasi.stream(fd).and_then(|s| {
         check_out(stat)?;
         let rights = match s {
-            Stdio::Stdin => RIGHT_FD_READ,
-            Stdio::Stdout | Stdio::Stderr => RIGHT_FD_WRITE,
-        } | RIGHT_POLL_FD_READWRITE;
+            Stdio::Stdin => Rights::FD_READ,
+            Stdio::Stdout | Stdio::Stderr => Rights::FD_WRITE,
+        } | Rights::POLL_FD_READWRITE;
         stat.write(Fdstat {
             fs_filetype: wasi.host.filetype(s),
-            fs_flags: 0,
+            fs_flags: Fdflags::empty(),
             fs_rights_base: rights,
-            fs_rights_inheriting: 0,
+            fs_rights_inheriting: Rights::empty(),
         })?;
         Ok(())
     }))
@@ -260,7 +253,7 @@ pub fn clock_res_get<'a, C: HasWasi>(
     res: GuestPtr<'a, u64>,
 ) -> Errno {
     errno((|| {
-        let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        let clock = ClockId::from_raw(id)?;
         check_out(res)?;
         let ns = ctx.wasi().host.clock_res(clock)?;
         res.write(ns)?;
@@ -278,7 +271,7 @@ pub fn clock_time_get<'a, C: HasWasi>(
     time: GuestPtr<'a, u64>,
 ) -> Errno {
     errno((|| {
-        let clock = ClockId::from_raw(id).ok_or(Errno::Inval)?;
+        let clock = ClockId::from_raw(id)?;
         check_out(time)?;
         let ns = ctx.wasi().host.clock_time(clock)?;
         time.write(ns)?;
