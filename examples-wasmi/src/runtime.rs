@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use guestmem_wasi::abi::{HostFn, Trap};
+use wasmi::errors::ErrorKind;
 use wasmi::TrapCode;
 use wasmi::{Engine, ExternType, Instance, Linker, Module, Store};
 
@@ -215,9 +216,17 @@ impl<C: 'static> Runtime<C> {
         let instance = self
             .linker
             .instantiate_and_start(&mut self.store, &self.module)
-            .map_err(|e| match call_error(&e) {
-                Some(c) => StartError::Call(c),
-                None => StartError::Load(LoadError::Invalid(e.to_string())),
+            .map_err(|e| {
+                // Guest code traps with a trap code (or a host function's error); a segment
+                // that does not fit fails as a memory or table error, before any code runs.
+                let ran = matches!(
+                    e.kind(),
+                    ErrorKind::TrapCode(_) | ErrorKind::Host(_) | ErrorKind::I32ExitStatus(_)
+                );
+                match call_error(&e) {
+                    Some(c) if ran => StartError::Call(c),
+                    _ => StartError::Load(LoadError::Invalid(e.to_string())),
+                }
             })?;
         self.instance = Some(instance);
         Ok(())
