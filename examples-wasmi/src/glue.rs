@@ -16,6 +16,8 @@ use guestmem_wasi::abi::{HostFn, Sig, Trap, MAX_SLOTS};
 use wasmi::errors::LinkerError;
 use wasmi::{Caller, Extern, FuncType, Linker, Memory, Val, ValType};
 
+use crate::slots::{from_slot, to_slot};
+
 /// What the wasmi store holds for a guest: the host context, and the guest's memory once a
 /// host function has found it (its export `memory`, looked up by name on the first call and
 /// kept, since an instance never changes its memory).
@@ -68,30 +70,6 @@ pub fn func_type(sig: &Sig) -> FuncType {
     )
 }
 
-/// A wasm value as a slot: an `i32` or `f32` in the low 32 bits, zero-extended.
-fn to_slot(v: &Val) -> u64 {
-    match v {
-        Val::I32(i) => u64::from(i.cast_unsigned()),
-        Val::I64(i) => i.cast_unsigned(),
-        Val::F32(f) => u64::from(f.to_bits()),
-        Val::F64(f) => f.to_bits(),
-        // No signature letter maps to another type: `func_type` never declares one.
-        _ => 0,
-    }
-}
-
-/// A result slot as the value of the signature's result letter.
-fn from_slot(letter: u8, slot: u64) -> Val {
-    let [a, b, c, d, ..] = slot.to_le_bytes();
-    let low = u32::from_le_bytes([a, b, c, d]);
-    match letter {
-        b'I' => Val::I64(slot.cast_signed()),
-        b'f' => Val::F32(f32::from_bits(low).into()),
-        b'F' => Val::F64(f64::from_bits(slot).into()),
-        _ => Val::I32(low.cast_signed()),
-    }
-}
-
 /// The guest's memory: the one kept in the store, or its export `memory` (then kept).
 /// `None` for a guest that exports no memory: its host functions see an empty one.
 fn memory_of<C>(caller: &mut Caller<'_, Host<C>>) -> Option<Memory> {
@@ -131,7 +109,7 @@ fn call<C>(
             if let (Some(slot), Some(letter), Some(out)) =
                 (value, f.sig.result(), results.first_mut())
             {
-                *out = from_slot(letter, slot);
+                *out = from_slot(val_type(letter), slot);
             }
             Ok(())
         }
@@ -177,26 +155,6 @@ pub fn link<C: 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slots_round_trip_each_letter() {
-        assert_eq!(to_slot(&Val::I32(-2)), 0xFFFF_FFFE);
-        assert_eq!(to_slot(&Val::I64(-1)), u64::MAX);
-        assert_eq!(
-            to_slot(&Val::F32(1.5f32.into())),
-            u64::from(1.5f32.to_bits())
-        );
-        for (letter, v) in [
-            (b'i', Val::I32(-7)),
-            (b'I', Val::I64(i64::MIN)),
-            (b'f', Val::F32(2.25f32.into())),
-            (b'F', Val::F64((-0.5f64).into())),
-        ] {
-            let back = from_slot(letter, to_slot(&v));
-            assert_eq!(to_slot(&back), to_slot(&v), "{}", char::from(letter));
-            assert_eq!(back.ty(), v.ty());
-        }
-    }
 
     #[test]
     fn function_types_from_signatures() {

@@ -26,7 +26,7 @@
 //! let wasi = host_functions();
 //! let mut rt = Runtime::new(&wasm, WasiCtx::new(TestHost::default()), &[&wasi]).unwrap();
 //! rt.instantiate().unwrap();
-//! assert_eq!(rt.call("_start"), Err(guestmem_wasmi::CallError::Exit));
+//! assert_eq!(rt.call("_start", &[]), Err(guestmem_wasmi::CallError::Exit));
 //! let mut ctx = rt.into_ctx();
 //! assert_eq!(ctx.exit_code(), Some(3));
 //! assert_eq!(ctx.host().stdout.as_slice(), b"hi");
@@ -50,6 +50,7 @@ extern crate alloc;
 
 mod glue;
 mod runtime;
+mod slots;
 
 pub use glue::{func_type, link, Host, HostTrap};
 pub use runtime::{CallError, LoadError, Runtime, StartError};

@@ -10,9 +10,10 @@ use core::fmt;
 use guestmem_wasi::abi::{HostFn, Trap};
 use wasmi::errors::ErrorKind;
 use wasmi::TrapCode;
-use wasmi::{Engine, ExternType, Instance, Linker, Module, Store};
+use wasmi::{Engine, ExternType, Instance, Linker, Module, Store, Val};
 
 use crate::glue::{func_type, link, Host, HostTrap};
+use crate::slots::{from_slot, to_slot};
 
 /// Why a module is refused before it runs.
 #[derive(Debug)]
@@ -232,28 +233,37 @@ impl<C: 'static> Runtime<C> {
         Ok(())
     }
 
-    /// Calls the exported function `name`, which takes no parameters, and discards its
-    /// results.
+    /// Calls the exported function `name` with `args`, one slot per parameter (an `i32` in
+    /// the low 32 bits, as [`HostFn`] slots), and returns its first result as a slot (`None`
+    /// when it returns nothing).
     ///
     /// # Errors
     ///
-    /// The guest exited or trapped, or there is no such function (or no instance yet).
-    pub fn call(&mut self, name: &str) -> Result<(), CallError> {
+    /// The guest exited or trapped, or there is no such function (or no instance yet, or
+    /// not as many `args` as it takes parameters).
+    pub fn call(&mut self, name: &str, args: &[u64]) -> Result<Option<u64>, CallError> {
         let func = self
             .instance
             .and_then(|i| i.get_func(&self.store, name))
             .ok_or(CallError::NotExported)?;
         let ty = func.ty(&self.store);
-        if !ty.params().is_empty() {
+        if ty.params().len() != args.len() {
             return Err(CallError::NotExported);
         }
-        let mut results: Vec<wasmi::Val> = ty
+        let params: Vec<Val> = ty
+            .params()
+            .iter()
+            .zip(args)
+            .map(|(t, &slot)| from_slot(*t, slot))
+            .collect();
+        let mut results: Vec<Val> = ty
             .results()
             .iter()
-            .map(|t| wasmi::Val::default_for_ty(*t))
+            .map(|t| Val::default_for_ty(*t))
             .collect();
-        func.call(&mut self.store, &[], &mut results)
-            .map_err(|e| call_error(&e).unwrap_or_else(|| CallError::Trap(e.to_string())))
+        func.call(&mut self.store, &params, &mut results)
+            .map_err(|e| call_error(&e).unwrap_or_else(|| CallError::Trap(e.to_string())))?;
+        Ok(results.first().map(to_slot))
     }
 
     /// The host context.
