@@ -73,8 +73,16 @@ const RUN: Cmd = Cmd {
         "WASI and the raw host functions), compile every function, run its start",
         "function, then call _start with ARGS; argv[0] is the module's file name.",
         "stdin, stdout and stderr pass through.",
+        "With --engine wasmi: no lowering, wasmi validates and runs the module as it is.",
     ],
     options: &[
+        Opt {
+            flag: "--engine wasm3|wasmi",
+            help: &[
+                "The interpreter: wasm3 0.4.7 (default), or wasmi",
+                "(pure Rust; bulk memory, reference types).",
+            ],
+        },
         Opt {
             flag: "--env KEY=VALUE",
             help: &["Put KEY=VALUE in the guest's environment (repeatable)."],
@@ -83,7 +91,7 @@ const RUN: Cmd = Cmd {
             flag: "--stack BYTES",
             help: &[
                 "wasm3's value stack in bytes, at least 4096",
-                "(default 1048576).",
+                "(default 1048576; wasm3 only).",
             ],
         },
         Opt {
@@ -91,12 +99,15 @@ const RUN: Cmd = Cmd {
             help: &[
                 "The WASI to link: guestmem's (default), or wasm3's",
                 "own C WASI, for comparison (it checks no guest",
-                "pointer and serves no environment).",
+                "pointer and serves no environment; wasm3 only).",
             ],
         },
         Opt {
             flag: "--no-lower",
-            help: &["Load the module as it is, not lowered for wasm3 0.4.7."],
+            help: &[
+                "Load the module as it is, not lowered for wasm3 0.4.7",
+                "(wasmi never lowers).",
+            ],
         },
         Opt {
             flag: "--",
@@ -165,7 +176,7 @@ fn push_options(out: &mut String, indent: usize, opts: &[Opt]) {
 /// The manual: `guestmem-wasm3 --help`, and the block in the README.
 fn full_help() -> String {
     let mut out = format!(
-        "NAME\n    {NAME} - run WebAssembly programs on wasm3 0.4.7 with guestmem's WASI\n\n\
+        "NAME\n    {NAME} - run WebAssembly programs on wasm3 0.4.7 or wasmi with guestmem's WASI\n\n\
          SYNOPSIS\n"
     );
     for cmd in COMMANDS {
@@ -218,6 +229,13 @@ fn version() -> String {
     format!("{NAME} {}\n", env!("CARGO_PKG_VERSION"))
 }
 
+/// The interpreter that runs the guest (`--engine`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Wasm3,
+    Wasmi,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum WasiImpl {
     Guestmem,
@@ -229,6 +247,7 @@ struct RunOptions {
     env: Vec<Vec<u8>>,
     stack: u32,
     wasi: WasiImpl,
+    engine: Engine,
     /// Lower the module for wasm3 0.4.7 first (`--no-lower` turns it off).
     lower: bool,
     args: Vec<OsString>,
@@ -319,6 +338,7 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
         env: Vec::new(),
         stack: DEFAULT_STACK,
         wasi: WasiImpl::Guestmem,
+        engine: Engine::Wasm3,
         lower: true,
         args: Vec::new(),
     };
@@ -370,6 +390,19 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
                     }
                 };
             }
+            Arg::Long("engine") => {
+                let value = parser.value().map_err(bad)?;
+                opts.engine = match value.to_str() {
+                    Some("wasm3") => Engine::Wasm3,
+                    Some("wasmi") => Engine::Wasmi,
+                    _ => {
+                        return Err(usage(
+                            cmd,
+                            format_args!("--engine needs wasm3 or wasmi, not {value:?}"),
+                        ))
+                    }
+                };
+            }
             Arg::Long("no-lower") => opts.lower = false,
             Arg::Value(v) if module.is_none() => module = Some(v),
             Arg::Value(v) => {
@@ -382,6 +415,9 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
         }
     }
     opts.module = module.ok_or_else(|| usage(cmd, "missing <module.wasm>"))?;
+    if opts.engine == Engine::Wasmi && opts.wasi == WasiImpl::Wasm3 {
+        return Err(usage(cmd, "--wasi wasm3 needs --engine wasm3"));
+    }
     Ok(Task::Run(opts))
 }
 
@@ -543,7 +579,8 @@ fn lower(input: &OsStr, output: &OsStr) -> Result<u8, Failure> {
 
 fn run(opts: RunOptions) -> Result<u8, Failure> {
     let path = opts.module.as_os_str();
-    let wasm = lowered(read_module(path)?, opts.lower, path)?;
+    let lower = opts.lower && opts.engine == Engine::Wasm3;
+    let wasm = lowered(read_module(path)?, lower, path)?;
     let argv0 = Path::new(path)
         .file_name()
         .map_or_else(|| opts.module.clone(), OsString::from);
@@ -556,6 +593,9 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
         .map_err(|_| usage(Some(&RUN), "an argument contains a NUL byte"))?;
 
     let mut ctx = WasiCtx::new(StdHost::new(args, opts.env));
+    if opts.engine == Engine::Wasmi {
+        return run_wasmi(path, &wasm, ctx);
+    }
     let mut rt = Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| module_error(path, e))?;
     let link = |e: guestmem_wasm3::LinkError| module_error(path, e);
     if opts.wasi == WasiImpl::Wasm3 {
@@ -575,19 +615,8 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
             format_args!("unsupported import {module}.{name}"),
         ));
     }
-    match rt.info().exported_function("_start") {
-        None => return Err(module_error(path, "the module exports no _start function")),
-        Some(start) if start.params > 0 || start.results > 0 => {
-            return Err(module_error(
-                path,
-                format_args!(
-                    "_start must take no parameters and return nothing (it takes {}, returns {})",
-                    start.params, start.results
-                ),
-            ))
-        }
-        Some(_) => {}
-    }
+    let start = rt.info().exported_function("_start");
+    check_start(path, start.map(|s| (s.params, s.results)))?;
     // Every function now, not at its first call: a module wasm3 cannot compile is refused
     // before it runs.
     rt.compile().map_err(|e| module_error(path, e))?;
@@ -667,4 +696,49 @@ fn trust_the_guest() -> guestmem_wasm3::TrustedGuest {
     // hostile guest on it to show the crash. The default, `--wasi guestmem`, needs no promise.
     // SAFETY: the user's explicit opt-in (`--wasi wasm3`), as argued above.
     unsafe { guestmem_wasm3::TrustedGuest::new() }
+}
+
+/// `_start` exists, takes no parameters and returns nothing, else the module is refused.
+fn check_start<N: PartialEq + Default + std::fmt::Display>(
+    path: &OsStr,
+    start: Option<(N, N)>,
+) -> Result<(), Failure> {
+    match start {
+        None => Err(module_error(path, "the module exports no _start function")),
+        Some((params, results)) if params != N::default() || results != N::default() => {
+            Err(module_error(
+                path,
+                format_args!(
+                    "_start must take no parameters and return nothing (it takes {params}, \
+                     returns {results})"
+                ),
+            ))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// `run` on wasmi (`--engine wasmi`): the module as it is, guestmem's WASI and the raw host
+/// functions linked by `guestmem_wasmi`'s one glue; the same messages and exit codes as on
+/// wasm3.
+fn run_wasmi(path: &OsStr, wasm: &[u8], ctx: WasiCtx<StdHost>) -> Result<u8, Failure> {
+    use guestmem_wasmi::{CallError as WasmiCall, Runtime as Wasmi, StartError};
+    let wasi = wasi::host_functions();
+    let raw = raw_host::host_functions();
+    let mut rt = Wasmi::new(wasm, ctx, &[&wasi, &raw]).map_err(|e| module_error(path, e))?;
+    check_start(path, rt.exported_function("_start"))?;
+    let result = match rt.instantiate() {
+        Ok(()) => rt.call("_start"),
+        Err(StartError::Load(e)) => return Err(module_error(path, e)),
+        Err(StartError::Call(e)) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(0),
+        Err(WasmiCall::Exit) => {
+            // A process status has 8 bits, as with a native exit().
+            let [low, ..] = rt.ctx().exit_code().unwrap_or(0).to_le_bytes();
+            Ok(low)
+        }
+        Err(e) => Err(fail(EX_SOFTWARE, format!("trap: {e}"))),
+    }
 }

@@ -1,5 +1,6 @@
-//! Every guest through the `guestmem-wasm3` CLI: stdout, stderr and exit status; modules the
-//! pre-check must reject; the exit codes 64, 65 and 70.
+//! Every guest through the `guestmem-wasm3` CLI: stdout, stderr and exit status, the same on
+//! both engines (`--engine wasm3|wasmi`); modules the pre-check must reject; the exit codes
+//! 64, 65 and 70.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -31,11 +32,25 @@ fn cli(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The CLI's engines: every guest must give the same output on each.
+const ENGINES: [&str; 2] = ["wasm3", "wasmi"];
+
+/// `run` on wasm3, the default engine.
 fn run(name: &str, extra: &[&str]) -> Output {
+    run_on("wasm3", name, extra)
+}
+
+/// `run --engine ENGINE` of the guest `name`, with stdin `stdin`.
+fn run_on_with_input(engine: &str, name: &str, extra: &[&str], stdin: &[u8]) -> Output {
     let path = guest(name);
-    let mut args = vec!["run", path.to_str().unwrap()];
+    let mut args = vec!["run", "--engine", engine, path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    cli(&args, b"")
+    cli(&args, stdin)
+}
+
+/// `run --engine ENGINE` of the guest `name`, with an empty stdin.
+fn run_on(engine: &str, name: &str, extra: &[&str]) -> Output {
+    run_on_with_input(engine, name, extra, b"")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -51,7 +66,14 @@ fn temp_module(name: &str, bytes: &[u8]) -> String {
 
 #[test]
 fn hello_gets_args_env_and_exit_status() {
-    let out = run(
+    for engine in ENGINES {
+        hello_on(engine);
+    }
+}
+
+fn hello_on(engine: &str) {
+    let out = run_on(
+        engine,
         "hello",
         &[
             "--env",
@@ -63,15 +85,20 @@ fn hello_gets_args_env_and_exit_status() {
             "two words",
         ],
     );
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{engine}: {}",
+        text(&out.stderr)
+    );
     assert_eq!(
         text(&out.stdout),
         "hello from a wasm3 guest: 3 argument(s)\nargv[0] = hello.wasm\nargv[1] = one\n\
          argv[2] = two words\nenv: GREETING=hi\nenv: EXIT_CODE=3\n"
     );
     assert_eq!(text(&out.stderr), "");
-    let plain = run("hello", &[]);
-    assert_eq!(plain.status.code(), Some(0));
+    let plain = run_on(engine, "hello", &[]);
+    assert_eq!(plain.status.code(), Some(0), "{engine}");
     assert_eq!(
         text(&plain.stdout),
         "hello from a wasm3 guest: 1 argument(s)\nargv[0] = hello.wasm\n"
@@ -83,25 +110,40 @@ fn cat_copies_stdin_to_stdout() {
     let input: Vec<u8> = (0..20_000u32)
         .map(|i| b"abcdefghij\n"[(i % 11) as usize])
         .collect();
-    let out = cli(&["run", guest("cat").to_str().unwrap()], &input);
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(out.stdout, input);
-    assert_eq!(text(&out.stderr), "cat: 20000 bytes\n");
+    for engine in ENGINES {
+        let out = run_on_with_input(engine, "cat", &[], &input);
+        assert_eq!(out.status.code(), Some(0), "{engine}");
+        assert!(out.stdout == input, "{engine}: stdout differs from stdin");
+        assert_eq!(text(&out.stderr), "cat: 20000 bytes\n", "{engine}");
+    }
 }
 
 #[test]
 fn clocks_and_random() {
-    let out = run("clocks", &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("unknown clock 9: errno 28\n"));
-    assert!(stdout.ends_with("clocks: all good\n"), "{stdout}");
+    for engine in ENGINES {
+        let out = run_on(engine, "clocks", &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&out.stdout)
+        );
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("unknown clock 9: errno 28\n"), "{engine}");
+        assert!(stdout.ends_with("clocks: all good\n"), "{engine}: {stdout}");
+    }
 }
 
 #[test]
 fn memory_growth_between_host_calls() {
-    let out = run("grow", &[]);
-    assert_eq!(out.status.code(), Some(0));
+    for engine in ENGINES {
+        growth_seen_on(engine);
+    }
+}
+
+fn growth_seen_on(engine: &str) {
+    let out = run_on(engine, "grow", &[]);
+    assert_eq!(out.status.code(), Some(0), "{engine}");
     let stdout = text(&out.stdout);
     for round in 1..=8 {
         let pages = 2 + 4 * round;
@@ -110,37 +152,56 @@ fn memory_growth_between_host_calls() {
             stdout.contains(&format!(
                 "round {round}: {pages} pages, text at {addr:#x}\n"
             )),
-            "{stdout}"
+            "{engine}: {stdout}"
         );
     }
-    assert!(stdout.contains("malloc'd 3 MiB"));
-    assert!(stdout.ends_with("last bytes: xxxx\n"));
+    assert!(stdout.contains("malloc'd 3 MiB"), "{engine}");
+    assert!(stdout.ends_with("last bytes: xxxx\n"), "{engine}");
 }
 
 #[test]
 fn raw_host_functions() {
-    let out = run("raw", &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for engine in ENGINES {
+        raw_on(engine);
+    }
+}
+
+fn raw_on(engine: &str) {
+    let out = run_on(engine, "raw", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{engine}: {}",
+        text(&out.stderr)
+    );
     assert_eq!(
         text(&out.stdout),
         "raw: hello through env.print\nraw: sum_points status 0\nraw: sum.x = 26\nraw: sum.y = 542\n\
          raw: rect 6x7 area = 42\nraw: square 9 area = 81\nraw: shape with kind 9 -> -28\n\
          raw: shape with flag 0x80 -> -28\nMAKE ME LOUD\nraw: upper into 4 bytes -> -61\n\
          raw: ... needed 12\nraw: upper in place -> -21\nraw: print of invalid UTF-8 -> -28\n\
-         raw: print past the end of memory -> -21\nraw: sum_points out-pointer misaligned -> -28\n"
+         raw: print past the end of memory -> -21\nraw: sum_points out-pointer misaligned -> -28\n",
+        "{engine}"
     );
 }
 
 #[test]
 fn hostile_guest_gets_an_errno_for_every_call() {
-    let out = run("hostile", &["--env", "A=B"]);
+    for engine in ENGINES {
+        hostile_on(engine);
+    }
+}
+
+/// Each line of the hostile guest names a call and says `ok` when it got its expected errno.
+fn hostile_on(engine: &str) {
+    let out = run_on(engine, "hostile", &["--env", "A=B"]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{engine}: {stdout}");
     assert!(!stdout.contains("SHOULD NOT BE PRINTED"));
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 41);
+    assert_eq!(lines.len(), 41, "{engine}");
     for line in &lines[..40] {
-        assert!(line.ends_with(" ok"), "{line}");
+        assert!(line.ends_with(" ok"), "{engine}: {line}");
     }
     assert_eq!(
         lines[40],
@@ -151,27 +212,37 @@ fn hostile_guest_gets_an_errno_for_every_call() {
 
 #[test]
 fn rust_guest() {
-    let out = run(
-        "rust-hello",
-        &["--env", "B=2", "--env", "EXIT_CODE=5", "--", "one"],
-    );
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(
-        stdout.starts_with("rust guest: 2 argument(s): [\"rust-hello.wasm\", \"one\"]\n"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("rust guest: env B=2\n"));
-    assert!(stdout.contains("(\"the\", 3)"));
-    assert!(stdout.contains("realtime after 2020: true\n"));
+    for engine in ENGINES {
+        let out = run_on(
+            engine,
+            "rust-hello",
+            &["--env", "B=2", "--env", "EXIT_CODE=5", "--", "one"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(5),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.starts_with("rust guest: 2 argument(s): [\"rust-hello.wasm\", \"one\"]\n"),
+            "{engine}: {stdout}"
+        );
+        assert!(stdout.contains("rust guest: env B=2\n"), "{engine}");
+        assert!(stdout.contains("(\"the\", 3)"), "{engine}");
+        assert!(stdout.contains("realtime after 2020: true\n"), "{engine}");
+    }
 }
 
 #[test]
 fn bench_guest_output() {
-    let out = run("bench", &["--", "1000"]);
-    assert_eq!(out.status.code(), Some(0));
-    let line = "guestmem on wasm3: fd_write with four iovecs\n";
-    assert_eq!(out.stdout, line.repeat(1000).into_bytes());
+    for engine in ENGINES {
+        let out = run_on(engine, "bench", &["--", "1000"]);
+        assert_eq!(out.status.code(), Some(0), "{engine}");
+        let line = "guestmem on wasm3: fd_write with four iovecs\n";
+        assert!(out.stdout == line.repeat(1000).into_bytes(), "{engine}");
+    }
 }
 
 #[test]
@@ -192,10 +263,24 @@ fn wasm3_own_wasi_for_comparison() {
 
 #[test]
 fn trap_exits_70() {
-    let out = run("trap", &[]);
-    assert_eq!(out.status.code(), Some(70));
-    assert_eq!(text(&out.stdout), "trap: about to execute unreachable\n");
-    assert_eq!(text(&out.stderr), "trap: [trap] unreachable executed\n");
+    for engine in ENGINES {
+        traps_on(engine);
+    }
+}
+
+fn traps_on(engine: &str) {
+    let out = run_on(engine, "trap", &[]);
+    assert_eq!(out.status.code(), Some(70), "{engine}");
+    assert_eq!(
+        text(&out.stdout),
+        "trap: about to execute unreachable\n",
+        "{engine}"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "trap: [trap] unreachable executed\n",
+        "{engine}"
+    );
     let div = temp_module(
         "div",
         &wat::parse_str(
@@ -203,9 +288,13 @@ fn trap_exits_70() {
         )
         .unwrap(),
     );
-    let out = cli(&["run", &div], b"");
-    assert_eq!(out.status.code(), Some(70));
-    assert_eq!(text(&out.stderr), "trap: [trap] integer divide by zero\n");
+    let out = cli(&["run", "--engine", engine, &div], b"");
+    assert_eq!(out.status.code(), Some(70), "{engine}");
+    assert_eq!(
+        text(&out.stderr),
+        "trap: [trap] integer divide by zero\n",
+        "{engine}"
+    );
 }
 
 #[test]
@@ -279,6 +368,8 @@ fn bad_usage_exits_64() {
         vec!["run", hello, "--bogus"],
         vec!["run", hello, "--stack", "lots"],
         vec!["run", hello, "--wasi", "other"],
+        vec!["run", hello, "--engine", "other"],
+        vec!["run", hello, "--engine", "wasmi", "--wasi", "wasm3"],
         vec!["run", hello, "--env", "NOEQUALS"],
         vec!["run", hello, "stray"],
     ] {
@@ -443,6 +534,14 @@ fn usage_errors_say_what_is_wrong() {
         (
             &["run", hello, "--wasi", "other"],
             "--wasi needs guestmem or wasm3, not \"other\"",
+        ),
+        (
+            &["run", hello, "--engine", "v8"],
+            "--engine needs wasm3 or wasmi, not \"v8\"",
+        ),
+        (
+            &["run", hello, "--wasi", "wasm3", "--engine", "wasmi"],
+            "--wasi wasm3 needs --engine wasm3",
         ),
         (
             &["run", hello, "--no-lower=yes"],
@@ -737,12 +836,28 @@ fn start_and_error_cases() -> Vec<Case> {
 
 #[test]
 fn start_function_runs_after_linking_and_ends_like_start() {
-    for c in start_and_error_cases() {
+    for engine in ENGINES {
+        start_cases_on(engine);
+    }
+}
+
+/// The start and error cases on `engine`: on wasmi, all but those of wasm3's own WASI, and
+/// with wasmi's words where a module is invalid (wasm3's come from the lowering validator).
+fn start_cases_on(engine: &str) {
+    for mut c in start_and_error_cases() {
+        if engine == "wasmi" {
+            if c.args.contains(&"--wasi") {
+                continue;
+            }
+            if c.name == "data-past-memory" {
+                c.stderr = "MODULE: invalid module: out of bounds memory access\n";
+            }
+        }
         let path = temp_module(c.name, &c.wasm);
-        let mut args = vec!["run", path.as_str()];
+        let mut args = vec!["run", "--engine", engine, path.as_str()];
         args.extend(&c.args);
         let out = cli(&args, b"");
-        let name = c.name;
+        let name = format!("{engine}: {}", c.name);
         assert_eq!(
             out.status.code(),
             Some(c.code),
@@ -795,4 +910,42 @@ fn start_and_error_paths_are_clean_under_valgrind() {
             "{name}: valgrind reported\n{report}"
         );
     }
+}
+
+/// A module using bulk memory (`memory.fill`, `memory.copy`, `memory.init`, `data.drop`) and
+/// reference types (`ref.func`, `table.set`, `call_indirect` through a table grown at run
+/// time), that prints what it built.
+const MODERN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (table $t 0 funcref)
+  (data $d "bulk!")
+  (type $say_t (func (param i32 i32)))
+  (func $say (type $say_t) (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (elem declare func $say)
+  (func (export "_start")
+    (memory.fill (i32.const 100) (i32.const 61) (i32.const 4))
+    (memory.init $d (i32.const 104) (i32.const 0) (i32.const 5))
+    (data.drop $d)
+    (i32.store8 (i32.const 109) (i32.const 10))
+    (memory.copy (i32.const 200) (i32.const 100) (i32.const 10))
+    (drop (table.grow $t (ref.null func) (i32.const 1)))
+    (table.set $t (i32.const 0) (ref.func $say))
+    (call_indirect $t (type $say_t) (i32.const 200) (i32.const 10) (i32.const 0))))"#;
+
+/// Modern modules run on wasmi as they are (no lowering); wasm3 0.4.7 refuses them unlowered.
+#[test]
+fn modern_modules_run_unlowered_on_wasmi() {
+    let modern = temp_module("modern", &wat::parse_str(MODERN).unwrap());
+    let out = cli(&["run", "--engine", "wasmi", &modern], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "====bulk!\n");
+    let refused = cli(&["run", "--no-lower", &modern], b"");
+    assert_eq!(refused.status.code(), Some(65), "{}", text(&refused.stderr));
+    let bulk = run_on("wasmi", "bulk", &["--no-lower"]);
+    assert_eq!(bulk.status.code(), Some(0), "{}", text(&bulk.stderr));
+    assert_eq!(text(&bulk.stderr), "");
 }

@@ -135,6 +135,101 @@ fn run_guest(cli: &Path, guest: &str, args: &[&str]) -> Command {
     c
 }
 
+/// `guestmem-wasm3 run --engine ENGINE <guest> ARGS...` from the workspace root.
+fn run_guest_on(cli: &Path, engine: &str, guest: &str, args: &[&str]) -> Command {
+    let mut c = run_guest(cli, guest, &["--engine", engine]);
+    c.args(args);
+    c
+}
+
+/// The same guests on wasmi (`--engine wasmi`): the same host functions through
+/// guestmem-wasmi's glue, modules as they are (no lowering).
+fn wasmi_demo(cli: &Path) -> StepResult {
+    let stdin_file = root().join(format!("{GUESTS}/cat-input.txt"));
+    let stdin = std::fs::File::open(&stdin_file)
+        .map_err(|e| format!("open {}: {e}", stdin_file.display()))?;
+    let mut cat = run_guest_on(cli, "wasmi", "cat", &[]);
+    cat.stdin(Stdio::from(stdin));
+    let demos: Vec<(&str, &str, Command, Option<i32>)> = vec![
+        (
+            "hello on wasmi",
+            "the same WASI functions, linked into wasmi by one glue (Linker::func_new per HostFn)",
+            run_guest_on(
+                cli,
+                "wasmi",
+                "hello",
+                &[
+                    "--env",
+                    "GREETING=hi",
+                    "--env",
+                    "EXIT_CODE=3",
+                    "--",
+                    "one",
+                    "two words",
+                ],
+            ),
+            Some(3),
+        ),
+        (
+            "cat on wasmi",
+            "fd_read/fd_write over wasmi's memory, borrowed with the context (data_and_store_mut)",
+            cat,
+            Some(0),
+        ),
+        (
+            "clocks on wasmi",
+            "clocks, random_get, sched_yield",
+            run_guest_on(cli, "wasmi", "clocks", &[]),
+            Some(0),
+        ),
+        (
+            "grow on wasmi",
+            "memory.grow between host calls: a fresh GuestFrame per call sees the new pages",
+            run_guest_on(cli, "wasmi", "grow", &[]),
+            Some(0),
+        ),
+        (
+            "raw on wasmi",
+            "the env host functions of guestmem-example-host, unchanged",
+            run_guest_on(cli, "wasmi", "raw", &[]),
+            Some(0),
+        ),
+        (
+            "hostile on wasmi",
+            "the same 40 bad calls, the same errnos",
+            run_guest_on(cli, "wasmi", "hostile", &["--env", "A=B"]),
+            Some(0),
+        ),
+        (
+            "rust-hello on wasmi",
+            "a Rust std program",
+            run_guest_on(
+                cli,
+                "wasmi",
+                "rust-hello",
+                &["--env", "LANG=C", "--", "from", "rust"],
+            ),
+            Some(0),
+        ),
+        (
+            "trap on wasmi",
+            "the same `trap: [trap] unreachable executed` and exit 70",
+            run_guest_on(cli, "wasmi", "trap", &[]),
+            Some(70),
+        ),
+        (
+            "bulk on wasmi, not lowered",
+            "bulk memory runs as it is on wasmi",
+            run_guest_on(cli, "wasmi", "bulk", &["--no-lower"]),
+            Some(0),
+        ),
+    ];
+    for (name, what, mut command, status) in demos {
+        expect(name, what, &mut command, status)?;
+    }
+    Ok(())
+}
+
 /// Runs `command` as a demo step that must end with `status` (`None`: killed by a signal).
 fn expect(name: &str, what: &str, command: &mut Command, status: Option<i32>) -> StepResult {
     println!(
@@ -237,6 +332,7 @@ pub fn demo() -> StepResult {
     for (name, what, mut command, status) in demos {
         expect(name, what, &mut command, status)?;
     }
+    wasmi_demo(&cli)?;
     // wasm3's own WASI checks no guest pointer: the hostile guest writes past the memory and
     // usually kills the host. Shown, not required.
     let mut c = run_guest(&cli, "hostile", &["--wasi", "wasm3", "--env", "A=B"]);
@@ -256,9 +352,17 @@ fn median(samples: &mut [f64]) -> f64 {
     samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The benchmark's configurations: a column name and the `run` options that select it.
+const BENCH_CONFIGS: [(&str, &[&str]); 3] = [
+    ("guestmem WASI on wasm3", &["--wasi", "guestmem"]),
+    ("wasm3's C WASI", &["--wasi", "wasm3"]),
+    ("guestmem WASI on wasmi", &["--engine", "wasmi"]),
+];
+
 /// Wall time of one benchmark run, in milliseconds.
-fn wall_ms(cli: &Path, wasi: &str, rounds: &str) -> Result<f64, String> {
-    let mut c = run_guest(cli, "bench", &["--wasi", wasi, "--", rounds]);
+fn wall_ms(cli: &Path, config: &[&str], rounds: &str) -> Result<f64, String> {
+    let mut c = run_guest(cli, "bench", config);
+    c.args(["--", rounds]);
     c.stdout(Stdio::null());
     let start = Instant::now();
     let status = c
@@ -268,24 +372,19 @@ fn wall_ms(cli: &Path, wasi: &str, rounds: &str) -> Result<f64, String> {
     if status.success() {
         Ok(ms)
     } else {
-        Err(format!("bench --wasi {wasi}: {status}"))
+        Err(format!("bench {}: {status}", config.join(" ")))
     }
 }
 
 /// Instructions of one run under callgrind, or `None` without valgrind.
-fn instructions(cli: &Path, wasi: &str, rounds: &str) -> Option<u64> {
+fn instructions(cli: &Path, config: &[&str], rounds: &str) -> Option<u64> {
     let out = Command::new("valgrind")
         .current_dir(root())
         .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
         .arg(cli)
-        .args([
-            "run",
-            &format!("{GUESTS}/bench.wasm"),
-            "--wasi",
-            wasi,
-            "--",
-            rounds,
-        ])
+        .args(["run", &format!("{GUESTS}/bench.wasm")])
+        .args(config)
+        .args(["--", rounds])
         .stdout(Stdio::null())
         .output()
         .ok()?;
@@ -298,8 +397,9 @@ fn instructions(cli: &Path, wasi: &str, rounds: &str) -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
-/// `cargo xtask bench [ROUNDS]`: the fd_write benchmark guest (ROUNDS calls of 4 iovecs, output
-/// to /dev/null) on guestmem's WASI and on wasm3's C WASI; wall-time medians of 7 runs, and
+/// `cargo xtask wasi-bench [ROUNDS]`: the fd_write benchmark guest (ROUNDS calls of 4 iovecs,
+/// output to /dev/null) on guestmem's WASI on wasm3, on wasm3's C WASI, and on guestmem's WASI
+/// on wasmi; wall-time medians of 7 runs, and
 /// instruction counts under callgrind (ROUNDS/10 calls) when valgrind is installed.
 pub fn bench(args: &[String]) -> StepResult {
     // `--quick` (from `cargo xtask bench --quick`) runs a quarter of the calls.
@@ -314,39 +414,63 @@ pub fn bench(args: &[String]) -> StepResult {
     let cg_rounds = (rounds_n / 10).max(1).to_string();
     build_cli()?;
     let cli = cli_path();
-    let impls = ["guestmem", "wasm3"];
     let mut walls = Vec::new();
-    for wasi in impls {
-        wall_ms(&cli, wasi, rounds)?; // warm up the page cache
+    for (_, config) in BENCH_CONFIGS {
+        wall_ms(&cli, config, rounds)?; // warm up the page cache
         let mut samples = (0..7)
-            .map(|_| wall_ms(&cli, wasi, rounds))
+            .map(|_| wall_ms(&cli, config, rounds))
             .collect::<Result<Vec<_>, _>>()?;
         walls.push(median(&mut samples));
     }
-    let counts: Vec<Option<u64>> = impls
+    let counts: Vec<Option<u64>> = BENCH_CONFIGS
         .iter()
-        .map(|w| instructions(&cli, w, &cg_rounds))
+        .map(|(_, config)| instructions(&cli, config, &cg_rounds))
         .collect();
     println!("\nfd_write benchmark: {rounds} calls x 4 iovecs to /dev/null (callgrind: {cg_rounds} calls)");
     println!("(one release binary: the Rust code at opt-level 3, wasm3's C, both WASIs included, at -O3)");
-    println!("| measure | --wasi guestmem | --wasi wasm3 | guestmem / wasm3 |");
-    println!("|---|---:|---:|---:|");
-    if let [ours, theirs] = walls.as_slice() {
-        println!(
-            "| wall time, median of 7 (ms) | {ours:.1} | {theirs:.1} | {:.2} |",
-            ours / theirs
-        );
+    println!(
+        "(ratios against guestmem's WASI on wasm3; per call: the whole process's count / calls)"
+    );
+    print!("| measure |");
+    for (name, config) in BENCH_CONFIGS {
+        print!(" {name} (`{}`) |", config.join(" "));
     }
-    match counts.as_slice() {
-        [Some(ours), Some(theirs)] => {
-            // Counts are far below 2^53: exact in f64.
-            #[allow(clippy::as_conversions)]
-            let ratio = *ours as f64 / *theirs as f64;
-            println!(
-                "| instructions (callgrind, whole process) | {ours} | {theirs} | {ratio:.2} |"
-            );
-        }
-        _ => println!("| instructions | valgrind not available | | |"),
+    println!("\n|---|---:|---:|---:|");
+    let row = |name: &str, cells: Vec<String>| println!("| {name} | {} |", cells.join(" | "));
+    let base = walls.first().copied().unwrap_or(f64::NAN);
+    row(
+        "wall time, median of 7 (ms)",
+        walls
+            .iter()
+            .map(|w| format!("{w:.1} ({:.2}x)", w / base))
+            .collect(),
+    );
+    if counts.iter().all(Option::is_some) {
+        let counts: Vec<u64> = counts.into_iter().flatten().collect();
+        // Counts are far below 2^53: exact in f64.
+        #[allow(clippy::as_conversions)]
+        let (base, calls) = (
+            counts.first().copied().unwrap_or(0) as f64,
+            cg_rounds.parse::<f64>().unwrap_or(f64::NAN),
+        );
+        #[allow(clippy::as_conversions)]
+        row(
+            "instructions (callgrind, whole process)",
+            counts
+                .iter()
+                .map(|&n| format!("{n} ({:.2}x)", n as f64 / base))
+                .collect(),
+        );
+        #[allow(clippy::as_conversions)]
+        row(
+            "instructions per call (whole process / calls)",
+            counts
+                .iter()
+                .map(|&n| format!("{:.0}", n as f64 / calls))
+                .collect(),
+        );
+    } else {
+        println!("| instructions | valgrind not available | | |");
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m::peripheral::SYST;
 use cortex_m_rt::exception;
 use cortex_m_semihosting::hio::{self, HostStream};
-use guestmem_wasm3::wasi::{ClockId, Errno, SeededRandom, Stdio, WasiHost};
+// `crate::wasi` is guestmem-wasi as each firmware names it (wasm3's and wasmi's share this file).
+use crate::wasi::{ClockId, Errno, SeededRandom, Stdio, WasiHost};
 
 #[cfg(feature = "mps2-an386")]
 mod consts {

@@ -23,6 +23,7 @@ use crate::util::{cargo, cmd, describe, root, step, StepResult};
 
 mod bench;
 mod sizes;
+mod wasmi;
 
 use sizes::{print_table, Sizes};
 
@@ -255,6 +256,12 @@ pub fn run(args: &[String]) -> StepResult {
     for (board, _, _, _, bench) in &reports {
         if let Some(b) = bench {
             bench::print_table(board, b);
+        }
+    }
+    // The same guests on wasmi, on the board with room for its heap (see wasmi.rs).
+    for (board, sizes, _, runs, _) in reports.iter().filter(|r| r.0.name == "mps2-an386") {
+        if let Some((wasmi_sizes, wasmi_runs)) = wasmi::run(board, &mut failures) {
+            wasmi::print_side_by_side(board, (sizes, runs), (&wasmi_sizes, &wasmi_runs));
         }
     }
     if failures.is_empty() {

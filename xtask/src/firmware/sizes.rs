@@ -188,8 +188,30 @@ impl Sizes {
         self.origins.get(o.index()).copied().unwrap_or(0)
     }
 
+    /// The section sizes of an image that holds no wasm3 (the wasmi firmware); no breakdown
+    /// by crate.
+    pub(super) fn of_other(elf: &Path) -> Result<Sizes, String> {
+        let data = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
+        let file = object::File::parse(&*data).map_err(|e| format!("{}: {e}", elf.display()))?;
+        let size = |name: &str| file.section_by_name(name).map_or(0, |s| s.size());
+        Ok(Sizes {
+            vector_table: size(".vector_table"),
+            text: size(".text"),
+            rodata: size(".rodata"),
+            data: size(".data"),
+            bss: size(".bss").saturating_add(size(".uninit")),
+            origins: [0; 8],
+            panics: Vec::new(),
+        })
+    }
+
+    /// Static RAM: `.data` and `.bss` (with `.uninit`).
+    pub(super) fn static_ram(&self) -> u64 {
+        self.data.saturating_add(self.bss)
+    }
+
     /// What the image puts in flash: the vector table, code, constants and initial data.
-    fn flash(&self) -> u64 {
+    pub(super) fn flash(&self) -> u64 {
         self.vector_table
             .saturating_add(self.text)
             .saturating_add(self.rodata)
