@@ -728,12 +728,13 @@ fn run_wasmi(path: &OsStr, wasm: &[u8], ctx: WasiCtx<StdHost>) -> Result<u8, Fai
     let mut rt = Wasmi::new(wasm, ctx, &[&wasi, &raw]).map_err(|e| module_error(path, e))?;
     check_start(path, rt.exported_function("_start"))?;
     let result = match rt.instantiate() {
-        Ok(()) => rt.call("_start"),
+        Ok(()) => rt.call("_start", &[]),
         Err(StartError::Load(e)) => return Err(module_error(path, e)),
         Err(StartError::Call(e)) => Err(e),
     };
     match result {
-        Ok(()) => Ok(0),
+        // `check_start` refused a `_start` with results: there is none.
+        Ok(_) => Ok(0),
         Err(WasmiCall::Exit) => {
             // A process status has 8 bits, as with a native exit().
             let [low, ..] = rt.ctx().exit_code().unwrap_or(0).to_le_bytes();
