@@ -601,10 +601,24 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
     if opts.wasi == WasiImpl::Wasm3 {
         rt.link_wasm3_wasi(trust_the_guest()).map_err(link)?;
     }
-    // Ours: all of WASI in guestmem mode; in wasm3 mode only what wasm3 0.4.7 lacks.
-    let unlinked: Vec<String> = rt.unlinked_imports().map(|(_, n)| n.to_string()).collect();
+    // Ours: all of WASI in guestmem mode; in wasm3 mode only what wasm3 0.4.7 lacks. Both
+    // names: preview1 (`wasi_snapshot_preview1`) and preview0 (`wasi_unstable`).
+    let unlinked: Vec<(String, String)> = rt
+        .unlinked_imports()
+        .map(|(m, n)| (m.to_string(), n.to_string()))
+        .collect();
+    let is_unlinked = |f: &guestmem_wasm3::HostFunc<_>| {
+        unlinked
+            .iter()
+            .any(|(m, n)| m == f.module() && n == f.name())
+    };
     for f in wasi::functions() {
-        if unlinked.iter().any(|n| n == f.name()) {
+        if is_unlinked(&f) {
+            rt.link(&f).map_err(link)?;
+        }
+    }
+    for f in wasi::functions_preview0() {
+        if is_unlinked(&f) {
             rt.link(&f).map_err(link)?;
         }
     }

@@ -20,7 +20,8 @@ const MESSAGE_LEN: usize = 100;
 /// The longest import module or name a host function may have, in bytes.
 const NAME_LEN: usize = 127;
 
-/// The WASI functions that wasm3 0.4.7's `m3_LinkWASI` provides.
+/// The WASI functions that wasm3 0.4.7's `m3_LinkWASI` provides, under both
+/// `wasi_unstable` and `wasi_snapshot_preview1`.
 #[cfg(feature = "wasm3-wasi")]
 const WASM3_WASI_FUNCTIONS: [&str; 18] = [
     "args_get",
@@ -444,8 +445,11 @@ impl<'m, C> Runtime<'m, C> {
             import: Message::new(&[b"wasi_snapshot_preview1"]),
             reason: e.to_str().unwrap_or("?"),
         })?;
-        for name in WASM3_WASI_FUNCTIONS {
-            self.mark_linked(crate::wasi::MODULE, name);
+        // `m3_LinkWASI` links each function under both names, preview0's and preview1's.
+        for module in [crate::wasi::preview0::MODULE, crate::wasi::MODULE] {
+            for name in WASM3_WASI_FUNCTIONS {
+                self.mark_linked(module, name);
+            }
         }
         Ok(())
     }

@@ -36,3 +36,22 @@ pub const fn functions<C: HasWasi>() -> [HostFunc<C>; FUNCTION_COUNT] {
     use crate::host_fn_table;
     guestmem_wasi::for_each_function!(host_fn_table, C)
 }
+
+/// Every WASI preview0 (`wasi_unstable`) function as a wasm3 [`HostFunc`]: the preview1 list
+/// under the older name, with `guestmem-wasi`'s shims where preview0 differs (see
+/// [`preview0`]). Link them beside [`functions`] to run modules that import either name, or
+/// both.
+///
+/// # Examples
+///
+/// ```
+/// use guestmem_wasm3::wasi::{self, preview0, StdHost, WasiCtx};
+///
+/// let fs = wasi::functions_preview0::<WasiCtx<StdHost>>();
+/// assert_eq!(fs.len(), preview0::FUNCTION_COUNT);
+/// assert!(fs.iter().all(|f| f.module() == "wasi_unstable"));
+/// ```
+pub const fn functions_preview0<C: HasWasi>() -> [HostFunc<C>; preview0::FUNCTION_COUNT] {
+    use crate::host_fn_table;
+    guestmem_wasi::for_each_function_preview0!(host_fn_table, C)
+}

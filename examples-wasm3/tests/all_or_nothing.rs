@@ -20,6 +20,7 @@
 use guestmem::{GuestFrame, GuestPtr};
 use guestmem_wasm3::raw_host;
 use guestmem_wasm3::wasi::{calls, ClockId, Errno, HostCall, Stdio, TestHost, WasiCtx};
+use guestmem_wasm3::wasi::{poll, preview0};
 use guestmem_wasm3::Trap;
 
 /// The memory size; `END` is the first offset past it.
@@ -143,6 +144,22 @@ fn call(name: &str, ctx: &mut Ctx, mem: &GuestFrame<'_>, a: &[u32]) -> Out {
             GuestPtr::new(mem, (p(0), p(1))),
         )),
         "sched_yield" => e(calls::sched_yield(ctx, mem)),
+        "poll_oneoff" => e(poll::poll_oneoff(
+            ctx,
+            mem,
+            GuestPtr::new(mem, p(0)),
+            GuestPtr::new(mem, p(1)),
+            p(2),
+            GuestPtr::new(mem, p(3)),
+        )),
+        "poll_oneoff/preview0" => e(preview0::poll_oneoff(
+            ctx,
+            mem,
+            GuestPtr::new(mem, p(0)),
+            GuestPtr::new(mem, p(1)),
+            p(2),
+            GuestPtr::new(mem, p(3)),
+        )),
         "proc_exit" => match calls::proc_exit(ctx, mem, p(0)) {
             Ok(()) => e(Success),
             Err(t) => Out::Trap(t),
@@ -612,6 +629,86 @@ fn functions_without_guest_regions_touch_no_memory() {
     );
     let run = Fixture::new("proc_exit", vec![]).accepted(&[], &[3], Out::Trap(Trap::Exit));
     assert_eq!((run.before == run.after, run.exit_code), (true, Some(3)));
+}
+
+// ---------------------------------------------------------------------------------------
+// WASI: poll_oneoff.
+
+/// A relative monotonic clock subscription of `timeout` ns: 48 bytes (preview1), or 56 with
+/// preview0's `identifier` before the clock.
+fn clock_sub(userdata: u64, timeout: u64, preview0: bool) -> Vec<u8> {
+    let mut s = vec![0u8; if preview0 { 56 } else { 48 }];
+    let at = if preview0 { 24 } else { 16 };
+    s[..8].copy_from_slice(&userdata.to_le_bytes());
+    s[at] = 1; // monotonic
+    s[at + 8..at + 16].copy_from_slice(&timeout.to_le_bytes());
+    s
+}
+
+#[test]
+fn poll_oneoff() {
+    const MS: u64 = 1_000_000;
+    let subs = [clock_sub(1, MS, false), clock_sub(2, 3 * MS, false)].concat();
+    let f = Fixture::new("poll_oneoff", vec![(ARRAY, subs)]);
+    let good = [ARRAY, DATA, 2, OUT];
+    let run = f.accepted(&[], &good, Out::Errno(Success));
+    assert_eq!(run.u32_at(OUT), 1);
+    // The event: userdata 1, error 0, type clock; the host slept for the earlier clock.
+    assert_eq!(run.u64_at(DATA), 1);
+    assert_eq!(run.bytes_at(DATA + 8, 24), [0; 24]);
+    assert_eq!(run.host.log.as_slice(), [HostCall::Sleep(MS)]);
+
+    // No subscriptions.
+    f.refused(&[], &with(&good, 2, 0), Out::Errno(Inval));
+    // The subscriptions: 48 bytes each, 8-aligned.
+    for (bad, errno) in [
+        (END, Fault),
+        (END - 48, Fault), // the second crosses the end
+        (u32::MAX - 7, Fault),
+        (ARRAY + 4, Inval),
+        (ARRAY + 1, Inval),
+    ] {
+        f.refused(&[], &with(&good, 0, bad), Out::Errno(errno));
+    }
+    f.refused(&[], &with(&good, 2, 0x0555_5556), Out::Errno(Fault)); // 48 * n wraps
+                                                                     // A bad tag, clock id or clock flags, in either subscription.
+    for (at, byte) in [(8, 3u8), (16, 4), (40, 2), (48 + 8, 7), (48 + 16, 9)] {
+        f.refused(&[(ARRAY + at, vec![byte])], &good, Out::Errno(Inval));
+    }
+    // The events: 32 bytes each, 8-aligned, not over the subscriptions.
+    for (bad, errno) in [
+        (END, Fault),
+        (END - 32, Fault),
+        (u32::MAX - 7, Fault),
+        (DATA + 4, Inval),
+        (ARRAY, Fault),
+        (ARRAY + 48, Fault),
+        (ARRAY - 56, Fault), // the second event overlaps the first subscription
+    ] {
+        f.refused(&[], &with(&good, 1, bad), Out::Errno(errno));
+    }
+    // `nevents`: 4 bytes, 4-aligned, not in the subscriptions.
+    for (bad, errno) in bad_out(4, 4).into_iter().chain([(ARRAY + 40, Fault)]) {
+        f.refused(&[], &with(&good, 3, bad), Out::Errno(errno));
+    }
+}
+
+#[test]
+fn poll_oneoff_preview0() {
+    // preview0's layout: 56-byte subscriptions, the same events.
+    let subs = [clock_sub(1, 500, true), clock_sub(2, 100, true)].concat();
+    let f = Fixture::new("poll_oneoff/preview0", vec![(ARRAY, subs)]);
+    let good = [ARRAY, DATA, 2, OUT];
+    let run = f.accepted(&[], &good, Out::Errno(Success));
+    assert_eq!((run.u32_at(OUT), run.u64_at(DATA)), (1, 2));
+    assert_eq!(run.host.log.as_slice(), [HostCall::Sleep(100)]);
+    for (bad, errno) in [(END - 56, Fault), (ARRAY + 4, Inval)] {
+        f.refused(&[], &with(&good, 0, bad), Out::Errno(errno));
+    }
+    // preview0's clock id is at 24; at 16 is its `identifier`, any value.
+    f.refused(&[(ARRAY + 24, vec![4])], &good, Out::Errno(Inval));
+    f.accepted(&[(ARRAY + 16, vec![0xEE; 8])], &good, Out::Errno(Success));
+    f.refused(&[], &with(&good, 1, ARRAY + 56), Out::Errno(Fault));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -81,4 +81,15 @@ pub trait WasiHost {
 
     /// The guest yields its time slice.
     fn sched_yield(&mut self) {}
+
+    /// Blocks the guest for at least `ns` nanoseconds: what `poll_oneoff` does to wait for
+    /// its earliest clock subscription.
+    ///
+    /// # Errors
+    ///
+    /// `ENOSYS` (the default) when the host cannot sleep; the clock events carry it as their
+    /// `error`.
+    fn sleep(&mut self, _ns: u64) -> Result<(), Errno> {
+        Err(Errno::Nosys)
+    }
 }

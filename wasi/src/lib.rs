@@ -24,13 +24,18 @@ extern crate std;
 // descriptors), `iovec` (guest iovecs to host buffers), `calls` (the functions), `list` (the
 // one list of them, and the neutral table); `random`, `test_host` and `std_host` are hosts
 // and their helpers.
+// `poll` and `sock` are functions beside `calls` (the list names them); `preview0` is the
+// `wasi_unstable` list built from `list`'s.
 pub mod abi;
 pub mod calls;
 mod ctx;
 mod host;
 mod iovec;
 mod list;
+pub mod poll;
+pub mod preview0;
 mod random;
+pub mod sock;
 #[cfg(feature = "std")]
 mod std_host;
 mod test_host;

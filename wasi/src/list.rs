@@ -16,7 +16,8 @@ pub const FUNCTION_COUNT: usize = 46;
 /// engine binding builds its link table from it, with no per-function code.
 ///
 /// `for_each_function!(callback)` or `for_each_function!(callback, EXTRA...)` expands to one
-/// invocation of the caller's macro `callback!` with the whole list:
+/// invocation of the caller's macro `callback!` (a name, or a path such as
+/// `$crate::name`) with the whole list:
 ///
 /// ```text
 /// callback! {
@@ -58,8 +59,8 @@ pub const FUNCTION_COUNT: usize = 46;
 /// ```
 #[macro_export]
 macro_rules! for_each_function {
-    ($callback:ident $(, $($extra:tt)*)?) => {
-        $callback! {
+    ($($callback:ident)::+ $(, $($extra:tt)*)?) => {
+        $($callback)::+! {
             [$($($extra)*)?]
             module "wasi_snapshot_preview1";
             bound $crate::HasWasi;
@@ -79,6 +80,12 @@ macro_rules! for_each_function {
             fn "random_get" ($crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::random_get;
             fn "sched_yield" () -> $crate::Errno = $crate::calls::sched_yield;
             fn "proc_exit" (u32) -> ::core::result::Result<(), $crate::abi::Trap> = $crate::calls::proc_exit;
+            // poll.rs and sock.rs.
+            fn "poll_oneoff" ($crate::guestmem::GuestPtr<'_, $crate::poll::Subscription>, $crate::guestmem::GuestPtr<'_, $crate::poll::Event>, u32, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::poll::poll_oneoff;
+            fn "sock_accept" (u32, u32, u32) -> $crate::Errno = $crate::sock::sock_accept;
+            fn "sock_recv" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::sock::sock_recv;
+            fn "sock_send" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::sock::sock_send;
+            fn "sock_shutdown" (u32, u32) -> $crate::Errno = $crate::sock::sock_shutdown;
             // Everything else in preview1: ENOSYS.
             const "fd_advise" (u32, u64, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
             const "fd_allocate" (u32, u64, u64) -> $crate::Errno = $crate::Errno::Nosys;
@@ -104,12 +111,7 @@ macro_rules! for_each_function {
             const "path_rename" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
             const "path_symlink" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
             const "path_unlink_file" (u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "poll_oneoff" (u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
             const "proc_raise" (u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "sock_accept" (u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "sock_recv" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "sock_send" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "sock_shutdown" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
         }
     };
 }

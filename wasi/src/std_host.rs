@@ -189,6 +189,12 @@ impl WasiHost for StdHost {
     fn sched_yield(&mut self) {
         std::thread::yield_now();
     }
+
+    /// `std::thread::sleep`, which sleeps at least `ns` (resuming after a signal).
+    fn sleep(&mut self, ns: u64) -> Result<(), Errno> {
+        std::thread::sleep(std::time::Duration::from_nanos(ns));
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub enum HostCall {
     Random(usize),
     /// `sched_yield()`.
     SchedYield,
+    /// `sleep(ns)`.
+    Sleep(u64),
 }
 
 /// A WASI host in memory, for tests and fuzzing: fixed arguments and environment, a fixed
@@ -72,7 +74,7 @@ pub struct TestHost<'s> {
     /// The source of `random`.
     pub random: SeededRandom,
     /// How many calls with an effect the host got (write, read, clock_time, clock_res,
-    /// random, sched_yield).
+    /// random, sched_yield, sleep).
     pub calls: u32,
     /// The first 32 of those calls, in order.
     pub log: heapless::Vec<HostCall, LOG>,
@@ -192,5 +194,12 @@ impl WasiHost for TestHost<'_> {
 
     fn sched_yield(&mut self) {
         self.record(HostCall::SchedYield);
+    }
+
+    /// Sleeps without waiting: `time` advances by `ns`.
+    fn sleep(&mut self, ns: u64) -> Result<(), Errno> {
+        self.record(HostCall::Sleep(ns));
+        self.time = self.time.saturating_add(ns);
+        Ok(())
     }
 }
