@@ -732,14 +732,16 @@ fn check_start<N: PartialEq + Default + std::fmt::Display>(
     }
 }
 
-/// `run` on wasmi (`--engine wasmi`): the module as it is, guestmem's WASI and the raw host
-/// functions linked by `guestmem_wasmi`'s one glue; the same messages and exit codes as on
+/// `run` on wasmi (`--engine wasmi`): the module as it is, guestmem's WASI (both names) and
+/// the raw host functions linked by `guestmem_wasmi`'s one glue; the same messages and exit codes as on
 /// wasm3.
 fn run_wasmi(path: &OsStr, wasm: &[u8], ctx: WasiCtx<StdHost>) -> Result<u8, Failure> {
     use guestmem_wasmi::{CallError as WasmiCall, Runtime as Wasmi, StartError};
     let wasi = wasi::host_functions();
+    let wasi_unstable = wasi::preview0::host_functions();
     let raw = raw_host::host_functions();
-    let mut rt = Wasmi::new(wasm, ctx, &[&wasi, &raw]).map_err(|e| module_error(path, e))?;
+    let lists: [&[_]; 3] = [&wasi, &wasi_unstable, &raw];
+    let mut rt = Wasmi::new(wasm, ctx, &lists).map_err(|e| module_error(path, e))?;
     check_start(path, rt.exported_function("_start"))?;
     let result = match rt.instantiate() {
         Ok(()) => rt.call("_start", &[]),

@@ -178,7 +178,7 @@ fn temp_module(name: &str, bytes: &[u8]) -> String {
 }
 
 #[test]
-fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi() {
+fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi_and_on_wasmi() {
     // A module that writes through both names, and sleeps 1 ms through preview0.
     let mixed = wasm(
         r#"(module
@@ -199,21 +199,31 @@ fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi() {
     let hello = temp_module("hello", &wasm(HELLO_P0));
     let mixed = temp_module("mixed", &mixed);
     let bin = env!("CARGO_BIN_EXE_guestmem-wasm3");
-    for wasi in ["guestmem", "wasm3"] {
+    let runs: [&[&str]; 3] = [
+        &["--wasi", "guestmem"],
+        &["--wasi", "wasm3"],
+        &["--engine", "wasmi"],
+    ];
+    for how in runs {
+        let wasi = how.join(" ");
         let out = Command::new(bin)
-            .args(["run", "--wasi", wasi, &hello])
+            .arg("run")
+            .args(how)
+            .arg(&hello)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(4), "--wasi {wasi}: {stderr}");
-        assert_eq!(out.stdout, b"hello, preview0\n", "--wasi {wasi}");
+        assert_eq!(out.status.code(), Some(4), "{wasi}: {stderr}");
+        assert_eq!(out.stdout, b"hello, preview0\n", "{wasi}");
         // wasm3's C WASI has no poll_oneoff: ours fills in, under wasi_unstable too.
         let out = Command::new(bin)
-            .args(["run", "--wasi", wasi, &mixed])
+            .arg("run")
+            .args(how)
+            .arg(&mixed)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "--wasi {wasi}: {stderr}");
-        assert_eq!(out.stdout, b"zero\none\n", "--wasi {wasi}");
+        assert_eq!(out.status.code(), Some(0), "{wasi}: {stderr}");
+        assert_eq!(out.stdout, b"zero\none\n", "{wasi}");
     }
 }

@@ -32,7 +32,7 @@
 //! subscriptions (`EFAULT`), before any clock is read or the host sleeps.
 
 use guestmem::{
-    guest_enum, guest_flags, guest_struct, GuestError, GuestFrame, GuestPtr, GuestType,
+    guest_enum, guest_flags, guest_struct, FrameRef, GuestError, GuestFrame, GuestPtr, GuestType,
 };
 
 use crate::{ClockId, Descriptor, Errno, HasWasi, Stdio, WasiCtx, WasiHost};
@@ -132,7 +132,7 @@ impl<'a, K: GuestType<'a>> GuestType<'a> for Subscription<K> {
     const GUEST_SIZE: u32 = 16 + K::GUEST_SIZE;
     const GUEST_ALIGN: u32 = 8;
 
-    fn decode(mem: &'a GuestFrame<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
+    fn decode(mem: FrameRef<'a>, bytes: &[u8]) -> Result<Self, GuestError> {
         let short = || too_small(Self::GUEST_SIZE, bytes);
         let userdata = u64::decode(mem, bytes)?;
         let tag = Eventtype::decode(mem, bytes.get(TAG_AT..).ok_or_else(short)?)?;
@@ -279,7 +279,7 @@ where
     events.as_array(nsubscriptions).validate_write()?;
     nevents.as_array(1).validate_write()?;
     let size = usize::try_from(Subscription::<K>::GUEST_SIZE).map_err(|_| Errno::Inval)?;
-    let decode = |bytes: &[u8]| Subscription::<K>::decode(mem, bytes);
+    let decode = |bytes: &[u8]| Subscription::<K>::decode(mem.into(), bytes);
 
     let mut any_fd = false;
     for bytes in view.chunks_exact(size) {
