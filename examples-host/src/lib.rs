@@ -42,6 +42,7 @@ guest_struct! {
 guest_enum! {
     /// What a [`Shape`] is.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[non_exhaustive]
     pub enum ShapeKind: u8 {
         /// `w` × `h`.
         Rect = 1,

@@ -747,6 +747,7 @@ fn run_wasmi(path: &OsStr, wasm: &[u8], ctx: WasiCtx<StdHost>) -> Result<u8, Fai
         Ok(()) => rt.call("_start", &[]),
         Err(StartError::Load(e)) => return Err(module_error(path, e)),
         Err(StartError::Call(e)) => Err(e),
+        Err(e) => return Err(module_error(path, e)),
     };
     match result {
         // `check_start` refused a `_start` with results: there is none.

@@ -17,6 +17,7 @@ use crate::slots::{from_slot, to_slot};
 
 /// Why a module is refused before it runs.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum LoadError {
     /// wasmi cannot decode, validate or compile it, or cannot lay out its memory, tables or
     /// data (wasmi's message).
@@ -57,6 +58,7 @@ impl fmt::Display for LoadError {
 
 /// Why a call into the guest did not return.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CallError {
     /// The guest exited (`proc_exit`); its status is in the host context.
     Exit,
@@ -81,11 +83,21 @@ impl fmt::Display for CallError {
 /// Why [`Runtime::instantiate`] failed: the module's memory or tables could not be laid out
 /// (refused, as at load), or its start function did not return.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StartError {
     /// Instantiation failed before the start function ran.
     Load(LoadError),
     /// The start function exited or trapped.
     Call(CallError),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Load(e) => e.fmt(f),
+            StartError::Call(e) => e.fmt(f),
+        }
+    }
 }
 
 /// wasm3 0.4.7's message for a trap code (its `m3Err_trap*` strings), wasmi's own for what

@@ -29,6 +29,8 @@ use guestmem::{GuestError, GuestFrame, GuestPtr};
 pub const MAX_SLOTS: usize = 12;
 
 /// Why a host function stops the guest.
+// Exhaustive on purpose: each engine maps every trap to its own error, and a new variant must
+// fail their builds rather than fall into a catch-all arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trap {
     /// The guest asked to exit (`proc_exit`); the exit code is in the host context.
