@@ -20,17 +20,23 @@
 extern crate std;
 
 // Modules, each importing only from those before it: `abi` (slots, signatures, traps), `types`
-// (errno, flags, guest structures), `host` (the embedder's trait), `ctx` (a guest's state and
-// descriptors), `iovec` (guest iovecs to host buffers), `calls` (the functions), `list` (the
+// (errno, flags, guest structures), `fs` (the types and limits of files), `host` (the
+// embedder's trait), `ctx` (a guest's state and
+// descriptors), `iovec` (guest iovecs to host buffers), `files` (the functions on files and
+// directories), `calls` (the functions, those of `files` re-exported), `list` (the
 // one list of them, and the neutral table); `random`, `test_host` and `std_host` are hosts
 // and their helpers.
 pub mod abi;
 pub mod calls;
 mod ctx;
+mod files;
+pub mod fs;
 mod host;
 mod iovec;
 mod list;
 mod random;
+#[cfg(feature = "std")]
+mod std_fs;
 #[cfg(feature = "std")]
 mod std_host;
 mod test_host;
