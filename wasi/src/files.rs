@@ -272,6 +272,8 @@ pub fn fd_prestat_dir_name<'a, C: HasWasi>(
         if path.len() < len {
             return Err(Errno::Nametoolong);
         }
+        // The whole buffer the guest declared, as for every other out-parameter.
+        path.validate()?;
         GuestPtr::<u8>::new(mem, path.offset_base())
             .as_array(len)
             .copy_from_slice(name)?;

@@ -257,9 +257,10 @@ impl Files {
         // Creating and truncating need write access on the host, whatever the guest's rights.
         let write = req.write || creat || trunc || append;
         let mut o = OpenOptions::new();
+        // `O_APPEND` is set once open: std's options refuse it with `O_TRUNC`, which POSIX
+        // (and WASI) allow.
         o.read(req.read || !write)
-            .write(write && !append)
-            .append(append)
+            .write(write)
             .truncate(trunc)
             .maybe_dir(!write);
         if creat && req.oflags.contains(Oflags::EXCL) {
@@ -285,6 +286,10 @@ impl Files {
         }
         if want_dir {
             return Err(Errno::Notdir);
+        }
+        if append {
+            let fl = rustix::fs::fcntl_getfl(&file).map_err(|e| err(e.into()))?;
+            rustix::fs::fcntl_setfl(&file, fl | OFlags::APPEND).map_err(|e| err(e.into()))?;
         }
         self.insert(Open::File(file)).map(Opened::File)
     }
