@@ -180,7 +180,12 @@ fn a_symlink_swapped_between_check_and_use_never_leads_outside() {
     };
     let mut g = Guest::new(&s);
     let (mut inside, mut refusals) = (0u32, 0u32);
-    for i in 0..4000 {
+    // At least 4000 opens, and on until both outcomes were seen (a busy machine may starve
+    // the swapping thread for a while).
+    for i in 0..100_000 {
+        if i >= 4000 && inside > 0 && refusals > 0 {
+            break;
+        }
         let write = i % 2 == 1;
         let rights = if write { RIGHTS_WRITE } else { RIGHTS_READ };
         match g.open("flip", Oflags::empty(), true, rights) {
@@ -210,7 +215,7 @@ fn a_symlink_swapped_between_check_and_use_never_leads_outside() {
     }
     stop.store(true, Ordering::Relaxed);
     let swaps = flipper.join().unwrap();
-    assert!(swaps > 100, "the link was swapped only {swaps} times");
+    assert!(swaps > 0, "the link was never swapped");
     assert!(
         inside > 0 && refusals > 0,
         "{inside} inside, {refusals} refused"
