@@ -15,8 +15,9 @@
 //! `lexopt`.
 //!
 //! Exit status: the guest's `proc_exit` status, 0 when `_start` returns, 64 for bad usage, 65
-//! for an unreadable, invalid or unsupported module (one wasm3 cannot compile included), 70
-//! when the guest traps, 73 when `lower` cannot write its output.
+//! for an unreadable, invalid or unsupported module (one wasm3 cannot compile included), 66
+//! for a `--dir` directory that cannot be opened, 70 when the guest traps, 73 when `lower`
+//! cannot write its output.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt::Write as _;
@@ -30,6 +31,7 @@ use lexopt::{Arg, Parser};
 
 const EX_USAGE: u8 = 64;
 const EX_DATAERR: u8 = 65;
+const EX_NOINPUT: u8 = 66;
 const EX_SOFTWARE: u8 = 70;
 const EX_CANTCREAT: u8 = 73;
 
@@ -86,6 +88,16 @@ const RUN: Cmd = Cmd {
         Opt {
             flag: "--env KEY=VALUE",
             help: &["Put KEY=VALUE in the guest's environment (repeatable)."],
+        },
+        Opt {
+            flag: "--dir HOST[::GUEST]",
+            help: &[
+                "Give the guest the host directory HOST, named",
+                "GUEST (default: HOST as given; / and . work), as",
+                "fd 3, 4, ... in order (repeatable). Guest paths",
+                "stay beneath it: no .., absolute path or symbolic",
+                "link leads outside.",
+            ],
         },
         Opt {
             flag: "--stack BYTES",
@@ -152,6 +164,7 @@ EXIT STATUS
     64        bad usage: an unknown command or option, a missing or bad argument
     65        a module that cannot be read, is invalid, or that wasm3 0.4.7 cannot run
               (the message names the file)
+    66        run: a --dir directory that cannot be opened or read (the message names it)
     70        the guest trapped (\"trap: MESSAGE\" on stderr)
     73        lower: <out.wasm> cannot be written
 ";
@@ -250,6 +263,8 @@ struct RunOptions {
     engine: Engine,
     /// Lower the module for wasm3 0.4.7 first (`--no-lower` turns it off).
     lower: bool,
+    /// `--dir`: the host directories to preopen, with the guest's names, in order.
+    dirs: Vec<PreopenDir>,
     args: Vec<OsString>,
 }
 
@@ -340,6 +355,7 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
         wasi: WasiImpl::Guestmem,
         engine: Engine::Wasm3,
         lower: true,
+        dirs: Vec::new(),
         args: Vec::new(),
     };
     loop {
@@ -404,6 +420,7 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
                 };
             }
             Arg::Long("no-lower") => opts.lower = false,
+            Arg::Long("dir") => opts.dirs.push(parse_dir(parser.value().map_err(bad)?)?),
             Arg::Value(v) if module.is_none() => module = Some(v),
             Arg::Value(v) => {
                 return Err(usage(
@@ -417,6 +434,12 @@ fn parse_run(parser: &mut Parser) -> Result<Task, Failure> {
     opts.module = module.ok_or_else(|| usage(cmd, "missing <module.wasm>"))?;
     if opts.engine == Engine::Wasmi && opts.wasi == WasiImpl::Wasm3 {
         return Err(usage(cmd, "--wasi wasm3 needs --engine wasm3"));
+    }
+    if opts.wasi == WasiImpl::Wasm3 && !opts.dirs.is_empty() {
+        return Err(usage(
+            cmd,
+            "--dir needs --wasi guestmem (wasm3's WASI has no preopens)",
+        ));
     }
     Ok(Task::Run(opts))
 }
@@ -592,7 +615,13 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| usage(Some(&RUN), "an argument contains a NUL byte"))?;
 
-    let mut ctx = WasiCtx::new(StdHost::new(args, opts.env));
+    let mut host = StdHost::new(args, opts.env);
+    let handles = open_dirs(&mut host, &opts.dirs)?;
+    let mut ctx = WasiCtx::new(host);
+    for h in handles {
+        ctx.add_preopen(h)
+            .map_err(|_| usage(Some(&RUN), "too many --dir directories"))?;
+    }
     if opts.engine == Engine::Wasmi {
         return run_wasmi(path, &wasm, ctx);
     }
@@ -700,6 +729,60 @@ fn main() -> ExitCode {
     // Ignore a closed stdout: the guest's output is written already.
     let _ = std::io::stdout().flush();
     ExitCode::from(code)
+}
+
+// --- `--dir`: preopened directories. ---
+
+/// A `--dir HOST[::GUEST]`: the host directory and the name the guest sees.
+struct PreopenDir {
+    host: OsString,
+    guest: Vec<u8>,
+}
+
+/// Splits `--dir`'s value at its last `::` into HOST and GUEST (GUEST defaults to HOST).
+fn parse_dir(value: OsString) -> Result<PreopenDir, Failure> {
+    let bytes = StdHost::os_bytes(value);
+    let split = bytes.windows(2).rposition(|w| w == b"::");
+    let (host, guest) = match split {
+        Some(i) => (
+            bytes.get(..i).unwrap_or_default().to_vec(),
+            bytes
+                .get(i.saturating_add(2)..)
+                .unwrap_or_default()
+                .to_vec(),
+        ),
+        None => (bytes.clone(), bytes),
+    };
+    if host.is_empty() || guest.is_empty() || host.contains(&0) || guest.contains(&0) {
+        let shown = String::from_utf8_lossy(&host).into_owned();
+        return Err(usage(
+            Some(&RUN),
+            format_args!("--dir needs HOST[::GUEST], both non-empty, not {shown:?}"),
+        ));
+    }
+    let host = {
+        use std::os::unix::ffi::OsStringExt;
+        OsString::from_vec(host)
+    };
+    Ok(PreopenDir { host, guest })
+}
+
+/// Opens every `--dir` directory on `host`, in order; returns the host's handles. One that
+/// cannot be opened or read is an error naming it (exit 66).
+fn open_dirs(host: &mut StdHost, dirs: &[PreopenDir]) -> Result<Vec<u32>, Failure> {
+    dirs.iter()
+        .map(|d| {
+            host.preopen(Path::new(&d.host), &d.guest).map_err(|e| {
+                fail(
+                    EX_NOINPUT,
+                    format!(
+                        "--dir {}: cannot open the directory: {e}",
+                        Path::new(&d.host).display()
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The promise `--wasi wasm3` makes for the guest: wasm3's own C WASI checks no pointer.

@@ -825,3 +825,457 @@ fn upper() {
         }
     }
 }
+
+/// The file functions, on `StdHost` over a scratch directory: each is called first with valid
+/// arguments (it has its effect), then with one guest region made bad — a path, a buffer or
+/// an out-parameter out of bounds, wrapping, misaligned, or a path too long — and must answer
+/// the errno having changed nothing: guest memory byte for byte, the directory tree (names,
+/// contents, times), the file's offset, and the descriptor table.
+mod files {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+    use std::time::SystemTime;
+
+    use guestmem::{GuestFrame, GuestPtr};
+    use guestmem_wasm3::wasi::fs::MAX_PATH;
+    use guestmem_wasm3::wasi::{calls, Errno, StdHost, WasiCtx};
+
+    use super::Patch;
+
+    const END: u32 = 4096;
+    const OUT: u32 = 0x100;
+    const IOV: u32 = 0x200;
+    const P1: u32 = 0x400;
+    const P2: u32 = 0x500;
+    const BUF: u32 = 0x800;
+    /// The preopened root, and a file in it opened to read and write.
+    const ROOT: u32 = 3;
+    const FILE: u32 = 4;
+
+    type Tree = BTreeMap<PathBuf, (Vec<u8>, SystemTime, bool)>;
+
+    fn tree(dir: &Path) -> Tree {
+        let mut out = Tree::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let bytes = if m.is_file() {
+                std::fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            if m.is_dir() {
+                out.extend(tree(&p));
+            }
+            out.insert(p, (bytes, m.modified().unwrap(), m.is_symlink()));
+        }
+        out
+    }
+
+    /// A scratch root holding `file` ("0123456789"), `dir/` and `link` -> `file`.
+    fn scratch(name: &str) -> PathBuf {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("aon-files-{name}"));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("dir")).unwrap();
+        std::fs::write(root.join("file"), b"0123456789").unwrap();
+        std::os::unix::fs::symlink("file", root.join("link")).unwrap();
+        root
+    }
+
+    struct Run {
+        got: Errno,
+        before: Vec<u8>,
+        after: Vec<u8>,
+        tree_before: Tree,
+        tree_after: Tree,
+        /// The file's offset after the call, and the lowest free fd.
+        offset: u64,
+        free_fd: u32,
+    }
+
+    /// Calls `name` with `args` over a fresh scratch root, memory holding the pattern and
+    /// `patches`.
+    fn run(name: &str, patches: &[Patch], args: &[u64]) -> Run {
+        let root = scratch(name);
+        let mut host = StdHost::new(Vec::new(), Vec::new());
+        let h = host.preopen(&root, b"/").unwrap();
+        let mut ctx = WasiCtx::new(host);
+        assert_eq!(ctx.add_preopen(h).unwrap(), ROOT);
+        let mut bytes: Vec<u8> = (0..END).map(|i| (i * 131 + 7) as u8).collect();
+        // Open `file` as fd 4, read and write, its offset at 2.
+        {
+            bytes[P1 as usize..][..4].copy_from_slice(b"file");
+            let mem = GuestFrame::from_slice(&mut bytes);
+            let rw = (guestmem_wasm3::wasi::Rights::FD_READ
+                | guestmem_wasm3::wasi::Rights::FD_WRITE)
+                .to_raw();
+            let e = calls::path_open(
+                &mut ctx,
+                &mem,
+                ROOT,
+                0,
+                GuestPtr::new(&mem, (P1, 4)),
+                0,
+                rw,
+                0,
+                0,
+                GuestPtr::new(&mem, OUT),
+            );
+            assert_eq!(e, Errno::Success);
+            let e = calls::fd_seek(&mut ctx, &mem, FILE, 2, 0, GuestPtr::new(&mem, OUT));
+            assert_eq!(e, Errno::Success);
+        }
+        let mut bytes: Vec<u8> = (0..END).map(|i| (i * 131 + 7) as u8).collect();
+        for (at, data) in patches {
+            bytes[*at as usize..][..data.len()].copy_from_slice(data);
+        }
+        let before = bytes.clone();
+        let tree_before = tree(&root);
+        let got = {
+            let mem = GuestFrame::from_slice(&mut bytes);
+            call(name, &mut ctx, &mem, args)
+        };
+        let after = bytes.clone();
+        let tree_after = tree(&root);
+        let mut scratch_mem = vec![0u8; 64];
+        let mem = GuestFrame::from_slice(&mut scratch_mem);
+        let _ = calls::fd_tell(&mut ctx, &mem, FILE, GuestPtr::new(&mem, 0));
+        let offset = GuestPtr::<u64>::new(&mem, 0).read().unwrap();
+        let free_fd = (0..64).find(|&fd| ctx.descriptor(fd).is_err()).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        Run {
+            got,
+            before,
+            after,
+            tree_before,
+            tree_after,
+            offset,
+            free_fd,
+        }
+    }
+
+    fn call(name: &str, ctx: &mut WasiCtx<StdHost>, mem: &GuestFrame<'_>, a: &[u64]) -> Errno {
+        let n = |i: usize| a[i] as u32;
+        let s = |i: usize| GuestPtr::<[u8]>::new(mem, (n(i), n(i + 1)));
+        match name {
+            "path_open" => calls::path_open(
+                ctx,
+                mem,
+                n(0),
+                n(1),
+                s(2),
+                n(4),
+                a[5],
+                a[6],
+                n(7),
+                GuestPtr::new(mem, n(8)),
+            ),
+            "fd_read" => calls::fd_read(
+                ctx,
+                mem,
+                n(0),
+                GuestPtr::new(mem, (n(1), n(2))),
+                GuestPtr::new(mem, n(3)),
+            ),
+            "fd_write" => calls::fd_write(
+                ctx,
+                mem,
+                n(0),
+                GuestPtr::new(mem, (n(1), n(2))),
+                GuestPtr::new(mem, n(3)),
+            ),
+            "fd_pread" => calls::fd_pread(
+                ctx,
+                mem,
+                n(0),
+                GuestPtr::new(mem, (n(1), n(2))),
+                a[3],
+                GuestPtr::new(mem, n(4)),
+            ),
+            "fd_pwrite" => calls::fd_pwrite(
+                ctx,
+                mem,
+                n(0),
+                GuestPtr::new(mem, (n(1), n(2))),
+                a[3],
+                GuestPtr::new(mem, n(4)),
+            ),
+            "fd_seek" => {
+                calls::fd_seek(ctx, mem, n(0), a[1] as i64, n(2), GuestPtr::new(mem, n(3)))
+            }
+            "fd_tell" => calls::fd_tell(ctx, mem, n(0), GuestPtr::new(mem, n(1))),
+            "fd_filestat_get" => calls::fd_filestat_get(ctx, mem, n(0), GuestPtr::new(mem, n(1))),
+            "path_filestat_get" => {
+                calls::path_filestat_get(ctx, mem, n(0), n(1), s(2), GuestPtr::new(mem, n(4)))
+            }
+            "fd_readdir" => calls::fd_readdir(ctx, mem, n(0), s(1), a[3], GuestPtr::new(mem, n(4))),
+            "path_create_directory" => calls::path_create_directory(ctx, mem, n(0), s(1)),
+            "path_remove_directory" => calls::path_remove_directory(ctx, mem, n(0), s(1)),
+            "path_unlink_file" => calls::path_unlink_file(ctx, mem, n(0), s(1)),
+            "path_rename" => calls::path_rename(ctx, mem, n(0), s(1), n(3), s(4)),
+            "path_link" => calls::path_link(ctx, mem, n(0), n(1), s(2), n(4), s(5)),
+            "path_symlink" => calls::path_symlink(ctx, mem, s(0), n(2), s(3)),
+            "path_readlink" => {
+                calls::path_readlink(ctx, mem, n(0), s(1), s(3), GuestPtr::new(mem, n(5)))
+            }
+            "path_filestat_set_times" => {
+                calls::path_filestat_set_times(ctx, mem, n(0), n(1), s(2), a[4], a[5], n(6))
+            }
+            "fd_prestat_get" => calls::fd_prestat_get(ctx, mem, n(0), GuestPtr::new(mem, n(1))),
+            "fd_prestat_dir_name" => calls::fd_prestat_dir_name(ctx, mem, n(0), s(1)),
+            _ => panic!("no function {name}"),
+        }
+    }
+
+    fn path(at: u32, p: &str) -> Patch {
+        (at, p.as_bytes().to_vec())
+    }
+
+    /// A call that must succeed and change something (memory or the tree).
+    fn accepted(name: &str, patches: &[Patch], args: &[u64]) {
+        let r = run(name, patches, args);
+        assert_eq!(r.got, Errno::Success, "{name}{args:?}");
+        assert!(
+            r.before != r.after || r.tree_before != r.tree_after || r.offset != 2 || r.free_fd != 5,
+            "{name}{args:?}: no effect"
+        );
+    }
+
+    /// A call that must be refused with `want` having changed nothing.
+    fn refused(name: &str, patches: &[Patch], args: &[u64], want: Errno) {
+        let r = run(name, patches, args);
+        assert_eq!(r.got, want, "{name}{args:x?}");
+        assert!(
+            r.before == r.after,
+            "{name}{args:x?}: refused, but memory changed"
+        );
+        assert_eq!(
+            r.tree_before, r.tree_after,
+            "{name}{args:x?}: refused, but the tree changed"
+        );
+        assert_eq!(
+            r.offset, 2,
+            "{name}{args:x?}: refused, but the offset moved"
+        );
+        assert_eq!(
+            r.free_fd, 5,
+            "{name}{args:x?}: refused, but a descriptor was opened"
+        );
+    }
+
+    /// `args` with slot `i` set to `v`.
+    fn with(args: &[u64], i: usize, v: u64) -> Vec<u64> {
+        let mut a = args.to_vec();
+        a[i] = v;
+        a
+    }
+
+    /// The bad places of a path or buffer argument (offset at `i`, length at `i + 1`).
+    fn bad_slices(args: &[u64], i: usize) -> Vec<Vec<u64>> {
+        let len = args[i + 1];
+        vec![
+            with(args, i, u64::from(END)),
+            with(args, i, u64::from(END) - 1),
+            with(args, i, u64::from(u32::MAX)),
+            with(&with(args, i, 0), i + 1, u64::from(END) + 1),
+            with(args, i, u64::from(u32::MAX) - len + 2),
+        ]
+    }
+
+    /// The bad places of an out-parameter at slot `i` of `size` bytes aligned to `align`.
+    fn bad_outs(args: &[u64], i: usize, size: u32, align: u32) -> Vec<(Vec<u64>, Errno)> {
+        let mut v = vec![
+            (with(args, i, u64::from(END)), Errno::Fault),
+            (with(args, i, u64::from(END - size + align)), Errno::Fault),
+            (with(args, i, u64::from(u32::MAX - align + 1)), Errno::Fault),
+        ];
+        if align > 1 {
+            v.push((with(args, i, u64::from(OUT + 1)), Errno::Inval));
+        }
+        v
+    }
+
+    /// Checks `name` over `args`: accepted as given, refused with every bad path or buffer
+    /// (slots in `slices`) and every bad out-parameter (slot, size, alignment).
+    fn check(
+        name: &str,
+        patches: &[Patch],
+        args: &[u64],
+        slices: &[usize],
+        outs: &[(usize, u32, u32)],
+    ) {
+        accepted(name, patches, args);
+        for &i in slices {
+            for bad in bad_slices(args, i) {
+                // A path (not the buffer at BUF) longer than the host's buffer is refused
+                // for its length, before its bounds.
+                let is_path = args[i] != u64::from(BUF);
+                let want = if is_path && bad[i + 1] > MAX_PATH as u64 {
+                    Errno::Nametoolong
+                } else {
+                    Errno::Fault
+                };
+                refused(name, patches, &bad, want);
+            }
+        }
+        for &(i, size, align) in outs {
+            for (bad, e) in bad_outs(args, i, size, align) {
+                refused(name, patches, &bad, e);
+            }
+        }
+    }
+
+    const CREAT: u64 = 1;
+
+    #[test]
+    fn path_functions() {
+        let new = [path(P1, "new")];
+        check(
+            "path_open",
+            &new,
+            &[3, 0, u64::from(P1), 3, CREAT, 0x40, 0, 0, u64::from(OUT)],
+            &[2],
+            &[(8, 4, 4)],
+        );
+        check(
+            "path_create_directory",
+            &new,
+            &[3, u64::from(P1), 3],
+            &[1],
+            &[],
+        );
+        let dir = [path(P1, "dir")];
+        check(
+            "path_remove_directory",
+            &dir,
+            &[3, u64::from(P1), 3],
+            &[1],
+            &[],
+        );
+        let file = [path(P1, "file")];
+        check("path_unlink_file", &file, &[3, u64::from(P1), 4], &[1], &[]);
+        check(
+            "path_filestat_get",
+            &file,
+            &[3, 0, u64::from(P1), 4, u64::from(OUT)],
+            &[2],
+            &[(4, 64, 8)],
+        );
+        check(
+            "path_filestat_set_times",
+            &file,
+            &[3, 0, u64::from(P1), 4, 1_000_000_000, 2_000_000_000, 5],
+            &[2],
+            &[],
+        );
+        let two = [path(P1, "file"), path(P2, "moved")];
+        check(
+            "path_rename",
+            &two,
+            &[3, u64::from(P1), 4, 3, u64::from(P2), 5],
+            &[1, 4],
+            &[],
+        );
+        check(
+            "path_link",
+            &two,
+            &[3, 0, u64::from(P1), 4, 3, u64::from(P2), 5],
+            &[2, 5],
+            &[],
+        );
+        check(
+            "path_symlink",
+            &two,
+            &[u64::from(P1), 4, 3, u64::from(P2), 5],
+            &[0, 3],
+            &[],
+        );
+        let link = [path(P1, "link")];
+        check(
+            "path_readlink",
+            &link,
+            &[3, u64::from(P1), 4, u64::from(BUF), 64, u64::from(OUT)],
+            &[1, 3],
+            &[(5, 4, 4)],
+        );
+        check(
+            "fd_prestat_get",
+            &[],
+            &[3, u64::from(OUT)],
+            &[],
+            &[(1, 8, 4)],
+        );
+        check(
+            "fd_prestat_dir_name",
+            &[],
+            &[3, u64::from(BUF), 8],
+            &[1],
+            &[],
+        );
+        // A path longer than the host's buffer: ENAMETOOLONG, before anything.
+        let long = [(P1, vec![b'a'; MAX_PATH + 1])];
+        refused(
+            "path_open",
+            &long,
+            &[
+                3,
+                0,
+                u64::from(P1),
+                MAX_PATH as u64 + 1,
+                CREAT,
+                0x40,
+                0,
+                0,
+                u64::from(OUT),
+            ],
+            Errno::Nametoolong,
+        );
+        refused(
+            "path_create_directory",
+            &long,
+            &[3, u64::from(P1), MAX_PATH as u64 + 1],
+            Errno::Nametoolong,
+        );
+    }
+
+    #[test]
+    fn fd_functions() {
+        let iov = [(IOV, [BUF.to_le_bytes(), 4u32.to_le_bytes()].concat())];
+        for name in ["fd_read", "fd_write"] {
+            let args = [4, u64::from(IOV), 1, u64::from(OUT)];
+            check(name, &iov, &args, &[], &[(3, 4, 4)]);
+            // A bad buffer in the iovec.
+            for at in [END, END - 2, u32::MAX - 1] {
+                let bad = [(IOV, [at.to_le_bytes(), 4u32.to_le_bytes()].concat())];
+                refused(name, &bad, &args, Errno::Fault);
+            }
+        }
+        for name in ["fd_pread", "fd_pwrite"] {
+            let args = [4, u64::from(IOV), 1, 1, u64::from(OUT)];
+            check(name, &iov, &args, &[], &[(4, 4, 4)]);
+            let bad = [(IOV, [(END - 2).to_le_bytes(), 4u32.to_le_bytes()].concat())];
+            refused(name, &bad, &args, Errno::Fault);
+        }
+        check(
+            "fd_seek",
+            &[],
+            &[4, 5, 0, u64::from(OUT)],
+            &[],
+            &[(3, 8, 8)],
+        );
+        check(
+            "fd_filestat_get",
+            &[],
+            &[4, u64::from(OUT)],
+            &[],
+            &[(1, 64, 8)],
+        );
+        check(
+            "fd_readdir",
+            &[],
+            &[3, u64::from(BUF), 256, 0, u64::from(OUT)],
+            &[1],
+            &[(4, 4, 4)],
+        );
+    }
+}

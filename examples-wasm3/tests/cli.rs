@@ -235,6 +235,87 @@ fn rust_guest() {
     }
 }
 
+/// A fresh folder in the test's temporary directory: `data/greeting.txt` and, beside `data`,
+/// `outside.txt`.
+fn files_dir(name: &str) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-files-{name}"));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(base.join("data")).unwrap();
+    std::fs::write(base.join("data/greeting.txt"), "hello from the host\n").unwrap();
+    std::fs::write(base.join("outside.txt"), "not for the guest\n").unwrap();
+    base
+}
+
+#[test]
+fn rust_files_guest_reads_lists_writes_and_renames_in_its_dir_only() {
+    let base = files_dir("guest");
+    let dir = format!("{}::/data", base.join("data").display());
+    let out = run("rust-files", &["--dir", &dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "read greeting.txt: hello from the host\n\
+         /data holds: greeting.txt\n\
+         greeting.txt: 20 bytes, a file: true\n\
+         wrote new.txt, renamed it: renamed.txt says written by the guest\n\
+         ../outside.txt: refused (PermissionDenied)\n"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(base.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["greeting.txt", "renamed.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(base.join("data/renamed.txt")).unwrap(),
+        "written by the guest\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(base.join("outside.txt")).unwrap(),
+        "not for the guest\n"
+    );
+    // Without the directory, the guest finds no /data: its own error, not the host's.
+    let out = run("rust-files", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
+fn dir_option_errors() {
+    // A missing directory: exit 66, named.
+    let out = run("rust-files", &["--dir", "/nonexistent/guestmem-dir"]);
+    assert_eq!(out.status.code(), Some(66));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--dir /nonexistent/guestmem-dir: cannot open the directory"),
+        "{stderr}"
+    );
+    // A file is not a directory.
+    let base = files_dir("errors");
+    let file = base.join("outside.txt");
+    let out = run("rust-files", &["--dir", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(66), "{}", text(&out.stderr));
+    // Empty parts, and with wasm3's own WASI: bad usage.
+    for bad in [
+        &["--dir", "::/data"][..],
+        &["--dir", "x::"],
+        &["--dir", "/tmp", "--wasi", "wasm3"],
+    ] {
+        let out = run("rust-files", bad);
+        assert_eq!(
+            out.status.code(),
+            Some(64),
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // `.` as the guest's name, and the host dir as given when there is no `::`.
+    let data = base.join("data");
+    for dir in [format!("{}::.", data.display()), data.display().to_string()] {
+        let out = run("hello", &["--dir", &dir]);
+        assert_eq!(out.status.code(), Some(0), "{dir}: {}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn bench_guest_output() {
     for engine in ENGINES {

@@ -23,7 +23,16 @@
 
 use guestmem::{GuestFrame, GuestPtr};
 
+pub use crate::files::{
+    fd_advise, fd_allocate, fd_datasync, fd_fdstat_set_flags, fd_fdstat_set_rights,
+    fd_filestat_get, fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_prestat_dir_name,
+    fd_prestat_get, fd_pwrite, fd_readdir, fd_renumber, fd_sync, fd_tell, path_create_directory,
+    path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink,
+    path_remove_directory, path_rename, path_symlink, path_unlink_file,
+};
+
 use crate::abi::Trap;
+use crate::files;
 use crate::iovec::{read_iovecs, write_iovecs};
 use crate::types::{check_out, to_u32, Fdflags, Rights};
 use crate::{ClockId, Errno, Fdstat, HasWasi, Iovec, Stdio, WasiHost};
@@ -34,9 +43,10 @@ fn errno(r: Result<(), Errno>) -> Errno {
 }
 
 /// `fd_write(fd, iovs, iovs_len, nwritten)`: writes the buffers of the iovecs `iovs` in order
-/// to stdout or stderr (`EBADF` for any other descriptor), the byte count into `*nwritten`.
-/// Every iovec, every buffer and `nwritten` are checked before the host writes a byte; a short
-/// write of the host ends the call, as `writev`'s does.
+/// to stdout, stderr or a file opened for writing (`EBADF` for any other descriptor,
+/// `EISDIR` for a directory), the byte count into `*nwritten`. Every iovec, every buffer and
+/// `nwritten` are checked before the host writes a byte; a short write of the host ends the
+/// call, as `writev`'s does.
 pub fn fd_write<'a, C: HasWasi>(
     ctx: &mut C,
     _mem: &'a GuestFrame<'a>,
@@ -44,12 +54,17 @@ pub fn fd_write<'a, C: HasWasi>(
     iovs: GuestPtr<'a, [Iovec<'a>]>,
     nwritten: GuestPtr<'a, u32>,
 ) -> Errno {
-    errno(write_iovecs(ctx.wasi(), fd, iovs, nwritten))
+    match files::file_target(ctx, fd, true, None) {
+        Ok(Some(to)) => files::write_file(ctx, to, iovs, nwritten),
+        Ok(None) => errno(write_iovecs(ctx.wasi(), fd, iovs, nwritten)),
+        Err(e) => e,
+    }
 }
 
-/// `fd_read(fd, iovs, iovs_len, nread)`: reads from stdin (`EBADF` for any other descriptor)
-/// into the first non-empty buffer of `iovs` (a short read, as `readv` may do), the byte count
-/// into `*nread`. Every iovec, every buffer and `nread` are checked before the host reads.
+/// `fd_read(fd, iovs, iovs_len, nread)`: reads from stdin or a file opened for reading
+/// (`EBADF` for any other descriptor, `EISDIR` for a directory) into the first non-empty
+/// buffer of `iovs` (a short read, as `readv` may do), the byte count into `*nread`. Every
+/// iovec, every buffer and `nread` are checked before the host reads.
 pub fn fd_read<'a, C: HasWasi>(
     ctx: &mut C,
     _mem: &'a GuestFrame<'a>,
@@ -57,7 +72,11 @@ pub fn fd_read<'a, C: HasWasi>(
     iovs: GuestPtr<'a, [Iovec<'a>]>,
     nread: GuestPtr<'a, u32>,
 ) -> Errno {
-    errno(read_iovecs(ctx.wasi(), fd, iovs, nread))
+    match files::file_target(ctx, fd, false, None) {
+        Ok(Some(from)) => files::read_file(ctx, from, iovs, nread),
+        Ok(None) => errno(read_iovecs(ctx.wasi(), fd, iovs, nread)),
+        Err(e) => e,
+    }
 }
 
 /// The sizes `*_sizes_get` report: count, and bytes with a NUL after each string.
@@ -173,22 +192,27 @@ pub fn environ_get<'a, C: HasWasi>(
     errno(strings_get(host.env_count(), |i| host.env(i), environ, buf))
 }
 
-/// `fd_close(fd)`: closes a descriptor (a standard stream); later calls on it get `EBADF`.
+/// `fd_close(fd)`: closes a descriptor (a standard stream, a file, a directory, preopened or
+/// not); later calls on it get `EBADF`.
 pub fn fd_close<C: HasWasi>(ctx: &mut C, _mem: &GuestFrame<'_>, fd: u32) -> Errno {
     errno(ctx.wasi().close(fd))
 }
 
-/// `fd_seek(fd, offset, whence, newoffset)`: the standard streams are not seekable, so
-/// `ESPIPE` (`EINVAL` for a bad `whence`, `EBADF` for a bad descriptor); `*newoffset` is never
-/// written, so it is not checked either.
+/// `fd_seek(fd, offset, whence, newoffset)`: moves the offset of a file, the new one into
+/// `*newoffset` (`EISDIR` for a directory). The standard streams are not seekable, so
+/// `ESPIPE` (`EINVAL` for a bad `whence`, `EBADF` for a bad descriptor); then `*newoffset` is
+/// never written, so it is not checked either.
 pub fn fd_seek<'a, C: HasWasi>(
     ctx: &mut C,
     _mem: &'a GuestFrame<'a>,
     fd: u32,
-    _offset: i64,
+    offset: i64,
     whence: u32,
-    _newoffset: GuestPtr<'a, u64>,
+    newoffset: GuestPtr<'a, u64>,
 ) -> Errno {
+    if let Some(e) = files::seek(ctx, fd, offset, whence, newoffset) {
+        return e;
+    }
     errno(ctx.wasi().stream(fd).and_then(|_| {
         if whence > 2 {
             return Err(Errno::Inval);
@@ -198,13 +222,16 @@ pub fn fd_seek<'a, C: HasWasi>(
     }))
 }
 
-/// `fd_fdstat_get(fd, stat)`: the type and rights of a standard stream into `*stat`.
+/// `fd_fdstat_get(fd, stat)`: the type, flags and rights of a descriptor into `*stat`.
 pub fn fd_fdstat_get<'a, C: HasWasi>(
     ctx: &mut C,
     _mem: &'a GuestFrame<'a>,
     fd: u32,
     stat: GuestPtr<'a, Fdstat>,
 ) -> Errno {
+    if let Some(e) = files::fdstat(ctx, fd, stat) {
+        return e;
+    }
     let wasi = ctx.wasi();
     errno(wasi.stream(fd).and_then(|s| {
         check_out(stat)?;
@@ -220,28 +247,6 @@ pub fn fd_fdstat_get<'a, C: HasWasi>(
         })?;
         Ok(())
     }))
-}
-
-/// `fd_prestat_get(fd, prestat)`: `EBADF`, since no directory is pre-opened; writes nothing.
-pub fn fd_prestat_get<'a, C: HasWasi>(
-    _ctx: &mut C,
-    _mem: &'a GuestFrame<'a>,
-    _fd: u32,
-    _prestat: GuestPtr<'a, u32>,
-) -> Errno {
-    // No directory is pre-opened: every descriptor is "not a pre-opened one".
-    Errno::Badf
-}
-
-/// `fd_prestat_dir_name(fd, path, path_len)`: `EBADF`, as [`fd_prestat_get`]; writes
-/// nothing.
-pub fn fd_prestat_dir_name<'a, C: HasWasi>(
-    _ctx: &mut C,
-    _mem: &'a GuestFrame<'a>,
-    _fd: u32,
-    _path: GuestPtr<'a, [u8]>,
-) -> Errno {
-    Errno::Badf
 }
 
 /// `clock_res_get(id, res)`: the resolution of a clock in nanoseconds into `*res`; `res` is

@@ -67,10 +67,54 @@ pub(crate) fn write_iovecs<'a, H: WasiHost>(
     if stream == Stdio::Stdin {
         return Err(Errno::Badf);
     }
+    write_to(&mut wasi.host, Target::Stream(stream), iovs, nwritten)
+}
+
+/// Where the bytes of an `fd_write` go, or those of an `fd_read` come from: a standard
+/// stream, or a file of the host (at its offset, or at `at` for `fd_pread`/`fd_pwrite`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A standard stream.
+    Stream(Stdio),
+    /// A file, by the host's handle.
+    File { handle: u32, at: Option<u64> },
+}
+
+impl Target {
+    /// Writes `bufs` to the target; `done` bytes of the same call went out before them (a
+    /// positioned write continues after them).
+    #[inline]
+    fn write<H: WasiHost>(self, host: &mut H, bufs: &[&[u8]], done: usize) -> Result<usize, Errno> {
+        match self {
+            Target::Stream(stream) => host.write(stream, bufs),
+            Target::File { handle, at } => {
+                let at = at.map(|at| at.saturating_add(u64::try_from(done).unwrap_or(u64::MAX)));
+                host.file_write(handle, bufs, at)
+            }
+        }
+    }
+
+    /// Reads from the target into `buf`.
+    #[inline]
+    fn read<H: WasiHost>(self, host: &mut H, buf: &mut [u8]) -> Result<usize, Errno> {
+        match self {
+            Target::Stream(stream) => host.read(stream, buf),
+            Target::File { handle, at } => host.file_read(handle, buf, at),
+        }
+    }
+}
+
+/// `fd_write` or `fd_pwrite` to `to`, as [`write_iovecs`].
+pub(crate) fn write_to<'a, H: WasiHost>(
+    host: &mut H,
+    to: Target,
+    iovs: GuestPtr<'a, [Iovec<'a>]>,
+    nwritten: GuestPtr<'a, u32>,
+) -> Result<(), Errno> {
     check_out(nwritten)?;
-    let written = match write_small(&mut wasi.host, stream, iovs)? {
+    let written = match write_small(host, to, iovs)? {
         Some(written) => written,
-        None => write_large(&mut wasi.host, stream, iovs)?,
+        None => write_large(host, to, iovs)?,
     };
     nwritten.write(to_u32(written)?)?;
     Ok(())
@@ -89,7 +133,7 @@ pub(crate) fn write_iovecs<'a, H: WasiHost>(
 #[inline]
 fn write_small<'a, H: WasiHost>(
     host: &mut H,
-    stream: Stdio,
+    to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<Option<usize>, Errno> {
     // The iovecs, copied out with one check: an iovec is two little-endian `u32`s (buf,
@@ -123,7 +167,7 @@ fn write_small<'a, H: WasiHost>(
     }
     let at = bytes.len();
     // A host claiming more than it was given is not believed.
-    Ok(Some(host.write(stream, &[&*bytes])?.min(at)))
+    Ok(Some(to.write(host, &[&*bytes], 0)?.min(at)))
 }
 
 /// `fd_write` for many bytes or many iovecs: every buffer checked first
@@ -136,11 +180,11 @@ fn write_small<'a, H: WasiHost>(
 #[inline(never)]
 fn write_large<'a, H: WasiHost>(
     host: &mut H,
-    stream: Stdio,
+    to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<usize, Errno> {
     check_iovecs(iovs)?;
-    write_lent(host, stream, iovs)
+    write_lent(host, to, iovs)
 }
 
 /// Writes the buffers of the iovecs `iovs`, all checked already, lent to the host without
@@ -152,7 +196,7 @@ fn write_large<'a, H: WasiHost>(
 /// The host's error, when no byte was written.
 fn write_lent<'a, H: WasiHost>(
     host: &mut H,
-    stream: Stdio,
+    to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<usize, Errno> {
     let mut total = 0usize;
@@ -161,7 +205,7 @@ fn write_lent<'a, H: WasiHost>(
         let count = (iovs.len().wrapping_sub(next)).min(to_u32(WRITE_BATCH)?);
         let batch = iovs.get(next).ok_or(Errno::Fault)?.as_array(count);
         next = next.saturating_add(count);
-        let (written, wanted) = match write_batch(host, stream, batch) {
+        let (written, wanted) = match write_batch(host, to, batch, total) {
             Ok(done) => done,
             // Bytes went out before the host failed: report them, as `writev` does.
             Err(_) if total > 0 => break,
@@ -181,8 +225,9 @@ fn write_lent<'a, H: WasiHost>(
 /// written and bytes wanted.
 fn write_batch<'a, H: WasiHost>(
     host: &mut H,
-    stream: Stdio,
+    to: Target,
     batch: GuestPtr<'a, [Iovec<'a>]>,
+    done: usize,
 ) -> Result<(usize, usize), Errno> {
     let mut bufs: heapless::Vec<(u32, u32), WRITE_BATCH> = heapless::Vec::new();
     let (mut lo, mut hi, mut wanted) = (u32::MAX, 0u32, 0usize);
@@ -208,7 +253,7 @@ fn write_batch<'a, H: WasiHost>(
             .ok_or(Errno::Fault)?;
         pieces.push(piece).map_err(|_| Errno::Fault)?;
     }
-    let written = host.write(stream, &pieces)?;
+    let written = to.write(host, &pieces, done)?;
     Ok((written, wanted))
 } // the view ends here
 
@@ -226,6 +271,16 @@ pub(crate) fn read_iovecs<'a, H: WasiHost>(
     if stream != Stdio::Stdin {
         return Err(Errno::Badf);
     }
+    read_from(&mut wasi.host, Target::Stream(stream), iovs, nread)
+}
+
+/// `fd_read` or `fd_pread` from `from`, as [`read_iovecs`].
+pub(crate) fn read_from<'a, H: WasiHost>(
+    host: &mut H,
+    from: Target,
+    iovs: GuestPtr<'a, [Iovec<'a>]>,
+    nread: GuestPtr<'a, u32>,
+) -> Result<(), Errno> {
     check_out(nread)?;
     let (first, _) = check_iovecs(iovs)?;
     // Read into the first non-empty buffer only: a short read, which POSIX `readv` allows,
@@ -234,7 +289,7 @@ pub(crate) fn read_iovecs<'a, H: WasiHost>(
         Some(iov) => {
             // Checked above, and no view is live: the view cannot be refused.
             let mut view = iov.buf.as_array(iov.buf_len).as_slice_mut()?;
-            let n = wasi.host.read(stream, &mut view)?;
+            let n = from.read(host, &mut view)?;
             n.min(view.len())
         } // the view ends here, before `*nread` is written
         None => 0,

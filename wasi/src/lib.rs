@@ -20,8 +20,10 @@
 extern crate std;
 
 // Modules, each importing only from those before it: `abi` (slots, signatures, traps), `types`
-// (errno, flags, guest structures), `host` (the embedder's trait), `ctx` (a guest's state and
-// descriptors), `iovec` (guest iovecs to host buffers), `calls` (the functions), `list` (the
+// (errno, flags, guest structures), `fs` (the types and limits of files), `host` (the
+// embedder's trait), `ctx` (a guest's state and
+// descriptors), `iovec` (guest iovecs to host buffers), `files` (the functions on files and
+// directories), `calls` (the functions, those of `files` re-exported), `list` (the
 // one list of them, and the neutral table); `random`, `test_host` and `std_host` are hosts
 // and their helpers.
 // `poll` and `sock` are functions beside `calls` (the list names them); `preview0` is the
@@ -29,6 +31,8 @@ extern crate std;
 pub mod abi;
 pub mod calls;
 mod ctx;
+mod files;
+pub mod fs;
 mod host;
 mod iovec;
 mod list;
@@ -36,6 +40,8 @@ pub mod poll;
 pub mod preview0;
 mod random;
 pub mod sock;
+#[cfg(feature = "std")]
+mod std_fs;
 #[cfg(feature = "std")]
 mod std_host;
 mod test_host;

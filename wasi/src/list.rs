@@ -26,7 +26,7 @@ pub const FUNCTION_COUNT: usize = 46;
 ///     bound $crate::HasWasi;                       // what the context type must implement
 ///     fn "fd_write" (u32, GuestPtr<'_, [Iovec<'_>]>, GuestPtr<'_, u32>) -> Errno = calls::fd_write;
 ///     ...
-///     const "fd_advise" (u32, u64, u64, u32) -> Errno = Errno::Nosys;
+///     const "poll_oneoff" (u32, u32, u32, u32) -> Errno = Errno::Nosys;
 ///     ...
 /// }
 /// ```
@@ -86,31 +86,32 @@ macro_rules! for_each_function {
             fn "sock_recv" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::sock::sock_recv;
             fn "sock_send" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::sock::sock_send;
             fn "sock_shutdown" (u32, u32) -> $crate::Errno = $crate::sock::sock_shutdown;
+            // Files and directories (guestmem-wasi's `files`, re-exported by `calls`).
+            fn "fd_advise" (u32, u64, u64, u32) -> $crate::Errno = $crate::calls::fd_advise;
+            fn "fd_allocate" (u32, u64, u64) -> $crate::Errno = $crate::calls::fd_allocate;
+            fn "fd_datasync" (u32) -> $crate::Errno = $crate::calls::fd_datasync;
+            fn "fd_fdstat_set_flags" (u32, u32) -> $crate::Errno = $crate::calls::fd_fdstat_set_flags;
+            fn "fd_fdstat_set_rights" (u32, u64, u64) -> $crate::Errno = $crate::calls::fd_fdstat_set_rights;
+            fn "fd_filestat_get" (u32, $crate::guestmem::GuestPtr<'_, $crate::fs::Filestat>) -> $crate::Errno = $crate::calls::fd_filestat_get;
+            fn "fd_filestat_set_size" (u32, u64) -> $crate::Errno = $crate::calls::fd_filestat_set_size;
+            fn "fd_filestat_set_times" (u32, u64, u64, u32) -> $crate::Errno = $crate::calls::fd_filestat_set_times;
+            fn "fd_pread" (u32, $crate::guestmem::GuestPtr<'_, [$crate::Iovec<'_>]>, u64, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::calls::fd_pread;
+            fn "fd_pwrite" (u32, $crate::guestmem::GuestPtr<'_, [$crate::Iovec<'_>]>, u64, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::calls::fd_pwrite;
+            fn "fd_readdir" (u32, $crate::guestmem::GuestPtr<'_, [u8]>, u64, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::calls::fd_readdir;
+            fn "fd_renumber" (u32, u32) -> $crate::Errno = $crate::calls::fd_renumber;
+            fn "fd_sync" (u32) -> $crate::Errno = $crate::calls::fd_sync;
+            fn "fd_tell" (u32, $crate::guestmem::GuestPtr<'_, u64>) -> $crate::Errno = $crate::calls::fd_tell;
+            fn "path_create_directory" (u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_create_directory;
+            fn "path_filestat_get" (u32, u32, $crate::guestmem::GuestPtr<'_, [u8]>, $crate::guestmem::GuestPtr<'_, $crate::fs::Filestat>) -> $crate::Errno = $crate::calls::path_filestat_get;
+            fn "path_filestat_set_times" (u32, u32, $crate::guestmem::GuestPtr<'_, [u8]>, u64, u64, u32) -> $crate::Errno = $crate::calls::path_filestat_set_times;
+            fn "path_link" (u32, u32, $crate::guestmem::GuestPtr<'_, [u8]>, u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_link;
+            fn "path_open" (u32, u32, $crate::guestmem::GuestPtr<'_, [u8]>, u32, u64, u64, u32, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::calls::path_open;
+            fn "path_readlink" (u32, $crate::guestmem::GuestPtr<'_, [u8]>, $crate::guestmem::GuestPtr<'_, [u8]>, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::calls::path_readlink;
+            fn "path_remove_directory" (u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_remove_directory;
+            fn "path_rename" (u32, $crate::guestmem::GuestPtr<'_, [u8]>, u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_rename;
+            fn "path_symlink" ($crate::guestmem::GuestPtr<'_, [u8]>, u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_symlink;
+            fn "path_unlink_file" (u32, $crate::guestmem::GuestPtr<'_, [u8]>) -> $crate::Errno = $crate::calls::path_unlink_file;
             // Everything else in preview1: ENOSYS.
-            const "fd_advise" (u32, u64, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_allocate" (u32, u64, u64) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_datasync" (u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_fdstat_set_flags" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_fdstat_set_rights" (u32, u64, u64) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_filestat_get" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_filestat_set_size" (u32, u64) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_filestat_set_times" (u32, u64, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_pread" (u32, u32, u32, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_pwrite" (u32, u32, u32, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_readdir" (u32, u32, u32, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_renumber" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_sync" (u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "fd_tell" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_create_directory" (u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_filestat_get" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_filestat_set_times" (u32, u32, u32, u32, u64, u64, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_link" (u32, u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_open" (u32, u32, u32, u32, u32, u64, u64, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_readlink" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_remove_directory" (u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_rename" (u32, u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_symlink" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
-            const "path_unlink_file" (u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
             const "proc_raise" (u32) -> $crate::Errno = $crate::Errno::Nosys;
         }
     };
@@ -162,7 +163,8 @@ mod tests {
         assert_eq!(sig("fd_write"), Some(c"i(i*i*)"));
         assert_eq!(sig("proc_exit"), Some(c"v(i)"));
         assert_eq!(sig("clock_time_get"), Some(c"i(iI*)"));
-        assert_eq!(sig("path_open"), Some(c"i(iiiiiIIii)"));
+        assert_eq!(sig("path_open"), Some(c"i(ii*iiIIi*)"));
+        assert_eq!(sig("fd_readdir"), Some(c"i(i*iI*)"));
         assert_eq!(sig("sched_yield"), Some(c"i()"));
     }
 }

@@ -238,7 +238,7 @@ fn remaining<H: WasiHost>(now: &mut Now, host: &mut H, c: &impl ClockContents) -
 }
 
 /// The event of descriptor subscription `f`, always ready: `EBADF` for a descriptor that is
-/// not open, or a stream subscribed the other way.
+/// not open, a directory, or a stream subscribed the other way.
 fn fd_event<H: WasiHost>(wasi: &WasiCtx<H>, f: SubscriptionFdReadwrite, kind: Eventtype) -> Errno {
     match wasi.descriptor(f.file_descriptor) {
         Err(e) => e,
@@ -247,6 +247,10 @@ fn fd_event<H: WasiHost>(wasi: &WasiCtx<H>, f: SubscriptionFdReadwrite, kind: Ev
             | (Stdio::Stdout | Stdio::Stderr, Eventtype::FdWrite) => Errno::Success,
             _ => Errno::Badf,
         },
+        // A regular file is always ready (preview1's `poll_oneoff`); a directory is not a
+        // stream.
+        Ok(Descriptor::File { .. }) => Errno::Success,
+        Ok(Descriptor::Dir { .. }) => Errno::Badf,
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! The output streams are written unbuffered, one `write(2)` or `writev(2)` per guest call,
 //! and the process and thread CPU clocks are read with `clock_gettime(2)`: both through
-//! `rustix`, in safe code (std has no CPU clocks, and its `stdout()` buffers lines).
+//! `rustix`, in safe code (std has no CPU clocks, and its `stdout()` buffers lines). Its
+//! files and directories are `std_fs`'s, beneath the directories preopened with
+//! [`StdHost::preopen`].
 
 use std::ffi::OsString;
 use std::io::{self, IoSlice, IsTerminal, Read};
@@ -12,7 +14,8 @@ use std::vec::Vec;
 
 use rustix::time::{clock_getres, clock_gettime, ClockId as OsClock, Timespec};
 
-use crate::{ClockId, Errno, Filetype, Stdio, WasiHost};
+use crate::fs::{DirEntry, Filestat, OpenRequest, Opened, SetTime, Whence};
+use crate::{ClockId, Errno, Fdflags, Filetype, Stdio, WasiHost};
 
 /// The most buffers one [`writev`] passes on (what the WASI functions gather at most); the
 /// rest is left for the caller's next call, as a short write.
@@ -25,6 +28,8 @@ pub struct StdHost {
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
     start: Instant,
+    /// The preopened directories and what the guest opened beneath them (`std_fs`).
+    pub(crate) files: crate::std_fs::Files,
 }
 
 impl StdHost {
@@ -34,6 +39,7 @@ impl StdHost {
             args,
             env,
             start: Instant::now(),
+            files: crate::std_fs::Files::default(),
         }
     }
 
@@ -194,6 +200,113 @@ impl WasiHost for StdHost {
     fn sleep(&mut self, ns: u64) -> Result<(), Errno> {
         std::thread::sleep(std::time::Duration::from_nanos(ns));
         Ok(())
+    }
+
+    // --- Files and directories: `std_fs`, beneath the preopened directories. ---
+
+    const FILES: bool = true;
+
+    fn preopen_name(&self, dir: u32) -> Option<&[u8]> {
+        self.files.preopen_name(dir)
+    }
+
+    fn open(&mut self, dir: u32, path: &str, req: OpenRequest) -> Result<Opened, Errno> {
+        self.files.open(dir, path, req)
+    }
+
+    fn close(&mut self, h: u32) -> Result<(), Errno> {
+        self.files.close(h)
+    }
+
+    fn file_read(&mut self, h: u32, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
+        self.files.read(h, buf, at)
+    }
+
+    fn file_write(&mut self, h: u32, bufs: &[&[u8]], at: Option<u64>) -> Result<usize, Errno> {
+        self.files.write(h, bufs, at)
+    }
+
+    fn seek(&mut self, h: u32, offset: i64, whence: Whence) -> Result<u64, Errno> {
+        self.files.seek(h, offset, whence)
+    }
+
+    fn sync(&mut self, h: u32, data_only: bool) -> Result<(), Errno> {
+        self.files.sync(h, data_only)
+    }
+
+    fn filestat(&mut self, h: u32) -> Result<Filestat, Errno> {
+        self.files.filestat(h)
+    }
+
+    fn path_filestat(&mut self, dir: u32, path: &str, follow: bool) -> Result<Filestat, Errno> {
+        self.files.path_filestat(dir, path, follow)
+    }
+
+    fn fdflags(&mut self, h: u32) -> Result<Fdflags, Errno> {
+        self.files.fdflags(h)
+    }
+
+    fn set_fdflags(&mut self, h: u32, flags: Fdflags) -> Result<(), Errno> {
+        self.files.set_fdflags(h, flags)
+    }
+
+    fn set_size(&mut self, h: u32, size: u64) -> Result<(), Errno> {
+        self.files.set_size(h, size)
+    }
+
+    fn set_times(
+        &mut self,
+        h: u32,
+        path: Option<&str>,
+        follow: bool,
+        atim: SetTime,
+        mtim: SetTime,
+    ) -> Result<(), Errno> {
+        self.files.set_times(h, path, follow, atim, mtim)
+    }
+
+    fn readdir(
+        &mut self,
+        dir: u32,
+        cookie: u64,
+        sink: &mut dyn FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<(), Errno> {
+        self.files.readdir(dir, cookie, sink)
+    }
+
+    fn create_dir(&mut self, dir: u32, path: &str) -> Result<(), Errno> {
+        self.files.create_dir(dir, path)
+    }
+
+    fn remove_dir(&mut self, dir: u32, path: &str) -> Result<(), Errno> {
+        self.files.remove_dir(dir, path)
+    }
+
+    fn unlink(&mut self, dir: u32, path: &str) -> Result<(), Errno> {
+        self.files.unlink(dir, path)
+    }
+
+    fn rename(&mut self, from_dir: u32, from: &str, to_dir: u32, to: &str) -> Result<(), Errno> {
+        self.files.rename(from_dir, from, to_dir, to)
+    }
+
+    fn link(
+        &mut self,
+        from_dir: u32,
+        from: &str,
+        follow: bool,
+        to_dir: u32,
+        to: &str,
+    ) -> Result<(), Errno> {
+        self.files.link(from_dir, from, follow, to_dir, to)
+    }
+
+    fn symlink(&mut self, target: &str, dir: u32, path: &str) -> Result<(), Errno> {
+        self.files.symlink(target, dir, path)
+    }
+
+    fn readlink(&mut self, dir: u32, path: &str, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.files.readlink(dir, path, buf)
     }
 }
 

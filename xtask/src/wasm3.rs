@@ -65,6 +65,9 @@ pub fn guests(args: &[String]) -> StepResult {
     if wanted("rust-hello") {
         rust_guest("rust-hello")?;
     }
+    if wanted("rust-files") {
+        stable_rust_guest("rust-files")?;
+    }
     let mut check = cargo(
         None,
         &[
@@ -89,7 +92,7 @@ pub fn guests(args: &[String]) -> StepResult {
 /// Every guest module's name.
 fn all_guests() -> Vec<String> {
     let mut names: Vec<String> = C_WASI_GUESTS.iter().map(|s| (*s).to_string()).collect();
-    names.extend(["raw", "bulk", "rust-hello"].map(String::from));
+    names.extend(["raw", "bulk", "rust-hello", "rust-files"].map(String::from));
     names
 }
 
@@ -124,6 +127,59 @@ fn rust_guest(name: &str) -> StepResult {
     std::fs::copy(&built, &dest)
         .map(|_| ())
         .map_err(|e| format!("copy {} to {}: {e}", built.display(), dest.display()))
+}
+
+/// Builds the Rust guest `name` with stable Rust for wasm32-wasip1 as shipped (bulk memory and
+/// all: `guestmem-wasm3 run` lowers it) and copies it next to its sources. Adds the target to
+/// the stable toolchain first.
+fn stable_rust_guest(name: &str) -> StepResult {
+    step(
+        "rustup target add wasm32-wasip1 (stable)",
+        &mut cmd(
+            "rustup",
+            &["target", "add", "--toolchain", "stable", "wasm32-wasip1"],
+        ),
+    )?;
+    let target_dir = root().join("target/wasm3-guests");
+    let manifest = format!("{GUESTS}/{name}/Cargo.toml");
+    let mut c = cargo(
+        Some("stable"),
+        &[
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+            "--manifest-path",
+            &manifest,
+        ],
+    );
+    c.env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC")
+        .env_remove("RUSTC_WRAPPER");
+    step(
+        &format!("guest {name} (Rust, stable wasm32-wasip1)"),
+        &mut c,
+    )?;
+    let built = target_dir.join(format!("wasm32-wasip1/release/{name}.wasm"));
+    let dest = root().join(format!("{GUESTS}/{name}.wasm"));
+    std::fs::copy(&built, &dest)
+        .map(|_| ())
+        .map_err(|e| format!("copy {} to {}: {e}", built.display(), dest.display()))
+}
+
+/// A fresh folder for the rust-files demo, `target/wasm3-demo/files`: `data/greeting.txt`
+/// (preopened as `/data`) and `outside.txt` beside it, which the guest must not reach.
+fn files_demo_dir() -> Result<std::path::PathBuf, String> {
+    let base = root().join("target/wasm3-demo/files");
+    let _ = std::fs::remove_dir_all(&base);
+    let data = base.join("data");
+    let io = |e: std::io::Error| format!("{}: {e}", base.display());
+    std::fs::create_dir_all(&data).map_err(io)?;
+    std::fs::write(data.join("greeting.txt"), "hello from the host\n").map_err(io)?;
+    std::fs::write(base.join("outside.txt"), "not for the guest\n").map_err(io)?;
+    Ok(data)
 }
 
 /// `guestmem-wasm3 run <guest> ARGS...` from the workspace root.
@@ -302,6 +358,15 @@ pub fn demo() -> StepResult {
             "rust-hello (Rust, nightly -Zbuild-std, MVP)",
             "a Rust std program runs: args, env, clocks, HashMap seeded by random_get",
             run_guest(&cli, "rust-hello", &["--env", "LANG=C", "--", "from", "rust"]),
+            Some(0),
+        ),
+        (
+            "rust-files (Rust, stable wasm32-wasip1, lowered)",
+            "--dir DIR::/data: read a file, list the directory, stat, write and rename a file; ../ is refused",
+            {
+                let dir = format!("{}::/data", files_demo_dir()?.display());
+                run_guest(&cli, "rust-files", &["--dir", &dir])
+            },
             Some(0),
         ),
         (
