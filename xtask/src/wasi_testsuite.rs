@@ -457,7 +457,8 @@ pub fn run(args: &[String]) -> StepResult {
     run_suite(&opts, &dirs, &runtime)
 }
 
-/// The `cargo xtask test` step: `--check` on the default suite with the CLI's debug build
+/// The `cargo xtask test` step: `--check` on the default suite, on both engines, with the
+/// CLI's debug build
 /// (already built by the test step; its wasm3 is optimized in every profile), so that the
 /// step costs no release build.
 pub fn check_step() -> StepResult {
@@ -471,7 +472,17 @@ pub fn check_step() -> StepResult {
         &mut cargo(None, &["build", "-p", "guestmem-wasm3"]),
     )?;
     let cli = target_dir().join("debug/guestmem-wasm3");
-    run_suite(&opts, &dirs, &[cli.into_os_string(), OsString::from("run")])?;
+    // The same list on both engines: wasm3 (modules lowered) and wasmi (as they are).
+    for engine in ["wasm3", "wasmi"] {
+        println!("--- engine {engine}");
+        let runtime = [
+            cli.clone().into_os_string(),
+            OsString::from("run"),
+            OsString::from("--engine"),
+            OsString::from(engine),
+        ];
+        run_suite(&opts, &dirs, &runtime)?;
+    }
     record_pass();
     Ok(())
 }
@@ -492,7 +503,10 @@ fn suite_dirs(opts: &Options) -> Result<Vec<PathBuf>, String> {
             ));
         }
     }
-    Ok(dirs)
+    // Absolute: each test runs in its own scratch directory.
+    dirs.iter()
+        .map(|d| std::path::absolute(d).map_err(|e| format!("{}: {e}", d.display())))
+        .collect()
 }
 
 /// Runs every test under `dirs` on `runtime` (program and leading arguments), prints one
