@@ -227,3 +227,38 @@ fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi_and_on_wasmi() {
         assert_eq!(out.stdout, b"zero\none\n", "{wasi}");
     }
 }
+
+#[test]
+fn preview0_filestat_has_a_32_bit_nlink_on_both_engines() {
+    // `path_filestat_get` of preview0 writes 56 bytes: filetype at 16, nlink (u32) at 20,
+    // size at 24; the 8 bytes after them stay as they were.
+    let module = wasm(
+        r#"(module
+      (import "wasi_unstable" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
+      (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "f")
+      (func (export "_start")
+        (i64.store (i32.const 160) (i64.const -1))
+        (if (call $stat (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 104))
+          (then (call $exit (i32.const 10))))
+        (if (i32.ne (i32.load8_u (i32.const 120)) (i32.const 4)) (then (call $exit (i32.const 11))))
+        (if (i32.ne (i32.load (i32.const 124)) (i32.const 1)) (then (call $exit (i32.const 12))))
+        (if (i64.ne (i64.load (i32.const 128)) (i64.const 5)) (then (call $exit (i32.const 13))))
+        (if (i64.ne (i64.load (i32.const 160)) (i64.const -1)) (then (call $exit (i32.const 14))))))"#,
+    );
+    let module = temp_module("filestat", &module);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("preview0-filestat-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), b"12345").unwrap();
+    let preopen = format!("{}::/", dir.display());
+    for engine in ["wasm3", "wasmi"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_guestmem-wasm3"))
+            .args(["run", "--engine", engine, "--dir", &preopen, &module])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{engine}: {stderr}");
+    }
+}

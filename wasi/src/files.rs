@@ -24,7 +24,7 @@
 //! A host without files ([`WasiHost::FILES`] `false`) gets `EBADF` from every one of them
 //! before anything is read, and none of their code is linked.
 
-use guestmem::{GuestFrame, GuestPtr};
+use guestmem::{GuestFrame, GuestPtr, GuestType};
 
 use crate::ctx::Descriptor;
 use crate::fs::{
@@ -434,22 +434,30 @@ pub fn fd_filestat_get<'a, C: HasWasi>(
     fd: u32,
     buf: GuestPtr<'a, Filestat>,
 ) -> Errno {
+    errno(fd_filestat(ctx, fd, buf))
+}
+
+/// [`fd_filestat_get`] into a `filestat` of layout `S` (preview1's [`Filestat`], or
+/// preview0's).
+pub(crate) fn fd_filestat<'a, C: HasWasi, S: GuestType<'a> + From<Filestat>>(
+    ctx: &mut C,
+    fd: u32,
+    buf: GuestPtr<'a, S>,
+) -> Result<(), Errno> {
     let wasi = ctx.wasi();
-    errno((|| {
-        let d = wasi.descriptor(fd)?;
-        check_out(buf)?;
-        let stat = match d {
-            Descriptor::Stdio(s) => Filestat::of_type(wasi.host.filetype(s)),
-            Descriptor::File { handle, .. } | Descriptor::Dir { handle, .. } => {
-                if !has_files::<C>() {
-                    return Err(Errno::Badf);
-                }
-                wasi.host.filestat(handle)?
+    let d = wasi.descriptor(fd)?;
+    check_out(buf)?;
+    let stat = match d {
+        Descriptor::Stdio(s) => Filestat::of_type(wasi.host.filetype(s)),
+        Descriptor::File { handle, .. } | Descriptor::Dir { handle, .. } => {
+            if !has_files::<C>() {
+                return Err(Errno::Badf);
             }
-        };
-        buf.write(stat)?;
-        Ok(())
-    })())
+            wasi.host.filestat(handle)?
+        }
+    };
+    buf.write(S::from(stat))?;
+    Ok(())
 }
 
 /// `path_filestat_get(fd, flags, path, buf)`: the attributes of `path` beneath the directory
@@ -462,20 +470,30 @@ pub fn path_filestat_get<'a, C: HasWasi>(
     path: GuestPtr<'a, [u8]>,
     buf: GuestPtr<'a, Filestat>,
 ) -> Errno {
+    errno(path_filestat(ctx, fd, flags, path, buf))
+}
+
+/// [`path_filestat_get`] into a `filestat` of layout `S` (preview1's [`Filestat`], or
+/// preview0's).
+pub(crate) fn path_filestat<'a, C: HasWasi, S: GuestType<'a> + From<Filestat>>(
+    ctx: &mut C,
+    fd: u32,
+    flags: u32,
+    path: GuestPtr<'a, [u8]>,
+    buf: GuestPtr<'a, S>,
+) -> Result<(), Errno> {
     if !has_files::<C>() {
-        return Errno::Badf;
+        return Err(Errno::Badf);
     }
     let wasi = ctx.wasi();
-    errno((|| {
-        let dir = dir_handle(wasi, fd)?;
-        let follow = Lookupflags::from_raw(flags)?.contains(Lookupflags::SYMLINK_FOLLOW);
-        let mut pbuf = [0u8; MAX_PATH];
-        let path = guest_path(path, &mut pbuf)?;
-        check_out(buf)?;
-        let stat = wasi.host.path_filestat(dir, path, follow)?;
-        buf.write(stat)?;
-        Ok(())
-    })())
+    let dir = dir_handle(wasi, fd)?;
+    let follow = Lookupflags::from_raw(flags)?.contains(Lookupflags::SYMLINK_FOLLOW);
+    let mut pbuf = [0u8; MAX_PATH];
+    let path = guest_path(path, &mut pbuf)?;
+    check_out(buf)?;
+    let stat = wasi.host.path_filestat(dir, path, follow)?;
+    buf.write(S::from(stat))?;
+    Ok(())
 }
 
 /// The two timestamps of `fst_flags`: `EINVAL` for a time both given and "now", or an

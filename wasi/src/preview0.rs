@@ -11,8 +11,7 @@
 //!   so a subscription is 56, not 48; [`SubscriptionClock`]); [`poll_oneoff`]. The events are
 //!   the same;
 //! - `fd_filestat_get`, `path_filestat_get`: preview0's `filestat` has `nlink: u32` (56 bytes,
-//!   not 64). TODO: a shim once the preview1 functions are written; `ENOSYS` until then, so
-//!   the preview1 layout never reaches a preview0 guest;
+//!   not 64; [`Filestat`]); [`fd_filestat_get`] and [`path_filestat_get`] write it;
 //! - `sock_accept`: not in preview0, left out (45 functions).
 //!
 //! Every other function (a later preview1 one included) is linked under both names as it is.
@@ -21,7 +20,7 @@ use guestmem::{guest_struct, GuestFrame, GuestPtr};
 
 use crate::__host_fn_table;
 use crate::poll::{poll, ClockContents, Event, Subclockflags, Subscription};
-use crate::{ClockId, Errno, HasWasi};
+use crate::{ClockId, Errno, Filetype, HasWasi};
 
 /// The import module of WASI preview0.
 pub const MODULE: &str = "wasi_unstable";
@@ -104,6 +103,73 @@ pub fn poll_oneoff<'a, C: HasWasi>(
         .unwrap_or(Errno::Success)
 }
 
+guest_struct! {
+    /// preview0's `filestat` (56 bytes): preview1's [`Filestat`](crate::fs::Filestat) with a
+    /// 32-bit `nlink`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Filestat {
+        /// The device of the file.
+        pub dev: u64,
+        /// Its inode.
+        pub ino: u64,
+        /// Its type.
+        pub filetype: Filetype,
+        /// Its number of hard links (`u32::MAX` if it has more).
+        pub nlink: u32,
+        /// Its size in bytes.
+        pub size: u64,
+        /// Last access, in nanoseconds since 1970.
+        pub atim: u64,
+        /// Last modification, in nanoseconds since 1970.
+        pub mtim: u64,
+        /// Last status change, in nanoseconds since 1970.
+        pub ctim: u64,
+    }
+}
+
+impl From<crate::fs::Filestat> for Filestat {
+    fn from(s: crate::fs::Filestat) -> Self {
+        Filestat {
+            dev: s.dev,
+            ino: s.ino,
+            filetype: s.filetype,
+            nlink: u32::try_from(s.nlink).unwrap_or(u32::MAX),
+            size: s.size,
+            atim: s.atim,
+            mtim: s.mtim,
+            ctim: s.ctim,
+        }
+    }
+}
+
+/// `fd_filestat_get(fd, buf)` of preview0: preview1's
+/// [`fd_filestat_get`](crate::calls::fd_filestat_get) into a preview0 [`Filestat`].
+pub fn fd_filestat_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a GuestFrame<'a>,
+    fd: u32,
+    buf: GuestPtr<'a, Filestat>,
+) -> Errno {
+    crate::files::fd_filestat(ctx, fd, buf)
+        .err()
+        .unwrap_or(Errno::Success)
+}
+
+/// `path_filestat_get(fd, flags, path, buf)` of preview0: preview1's
+/// [`path_filestat_get`](crate::calls::path_filestat_get) into a preview0 [`Filestat`].
+pub fn path_filestat_get<'a, C: HasWasi>(
+    ctx: &mut C,
+    _mem: &'a GuestFrame<'a>,
+    fd: u32,
+    flags: u32,
+    path: GuestPtr<'a, [u8]>,
+    buf: GuestPtr<'a, Filestat>,
+) -> Errno {
+    crate::files::path_filestat(ctx, fd, flags, path, buf)
+        .err()
+        .unwrap_or(Errno::Success)
+}
+
 /// The one list of every WASI preview0 host function: [`for_each_function!`]'s preview1 list
 /// under the module `wasi_unstable`, with the entries that differ replaced (see the
 /// [module docs](crate::preview0)). Used as `for_each_function!` is, with the same callback.
@@ -166,16 +232,14 @@ macro_rules! __preview0_entries {
             fn "poll_oneoff" ($crate::guestmem::GuestPtr<'_, $crate::poll::Subscription<$crate::preview0::SubscriptionClock>>, $crate::guestmem::GuestPtr<'_, $crate::poll::Event>, u32, $crate::guestmem::GuestPtr<'_, u32>) -> $crate::Errno = $crate::preview0::poll_oneoff;
         ] $($rest)*)
     };
-    // TODO(preview0 filestat): shims writing preview0's 56-byte `filestat` (`nlink: u32`),
-    // once preview1's `fd_filestat_get` and `path_filestat_get` exist; ENOSYS until then.
     ($head:tt [$($done:tt)*] $kind:tt "fd_filestat_get" $args:tt -> $ret:ty = $target:expr; $($rest:tt)*) => {
         $crate::__preview0_entries!($head [$($done)*
-            const "fd_filestat_get" (u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
+            fn "fd_filestat_get" (u32, $crate::guestmem::GuestPtr<'_, $crate::preview0::Filestat>) -> $crate::Errno = $crate::preview0::fd_filestat_get;
         ] $($rest)*)
     };
     ($head:tt [$($done:tt)*] $kind:tt "path_filestat_get" $args:tt -> $ret:ty = $target:expr; $($rest:tt)*) => {
         $crate::__preview0_entries!($head [$($done)*
-            const "path_filestat_get" (u32, u32, u32, u32, u32) -> $crate::Errno = $crate::Errno::Nosys;
+            fn "path_filestat_get" (u32, u32, $crate::guestmem::GuestPtr<'_, [u8]>, $crate::guestmem::GuestPtr<'_, $crate::preview0::Filestat>) -> $crate::Errno = $crate::preview0::path_filestat_get;
         ] $($rest)*)
     };
     // Not in preview0.
@@ -210,6 +274,22 @@ pub const fn host_functions<C: HasWasi>() -> [crate::abi::HostFn<C>; FUNCTION_CO
 mod tests {
     use super::*;
     use crate::{TestHost, WasiCtx};
+
+    #[test]
+    fn preview0_filestat_is_56_bytes_with_a_32_bit_nlink() {
+        use guestmem::GuestType;
+        assert_eq!(<Filestat as GuestType<'_>>::guest_size(), 56);
+        let p1 = crate::fs::Filestat {
+            nlink: u64::from(u32::MAX) + 1,
+            size: 5,
+            ..crate::fs::Filestat::of_type(Filetype::RegularFile)
+        };
+        let mut bytes = [0u8; 56];
+        Filestat::from(p1).encode(&mut bytes).unwrap();
+        assert_eq!(bytes[16], 4); // regular file
+        assert_eq!(bytes[20..24], u32::MAX.to_le_bytes()); // saturated
+        assert_eq!(bytes[24..32], 5u64.to_le_bytes());
+    }
 
     #[test]
     fn the_preview1_list_renamed_with_the_overrides() {
