@@ -74,12 +74,12 @@ pub(crate) fn run(guest: &Guest, ctx: Ctx) -> u32 {
     };
     match rt.instantiate() {
         Ok(()) => {}
-        Err(StartError::Load(e)) => {
-            hprintln!("fw: cannot instantiate {}: {}", guest.name, e);
-            return 1;
-        }
         Err(StartError::Call(e)) => {
             hprintln!("fw: {} start function failed: {}", guest.name, e);
+            return 1;
+        }
+        Err(e) => {
+            hprintln!("fw: cannot instantiate {}: {}", guest.name, e);
             return 1;
         }
     }
