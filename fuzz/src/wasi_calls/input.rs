@@ -84,6 +84,105 @@ pub(crate) enum Step {
     },
     /// Sets the host's knobs.
     Knobs(Knobs),
+    /// Writes an array of `poll_oneoff` subscriptions (the first 8) at an address, in
+    /// preview1's 48-byte layout or preview0's 56-byte one: each `(userdata, what)`.
+    PokeSubs {
+        at: Addr,
+        preview0: bool,
+        subs: Vec<(u64, Sub)>,
+    },
+    /// Lays out subscriptions as [`Step::PokeSubs`] does, then calls `poll_oneoff` on exactly
+    /// those (`nsubscriptions` their count), so that clocks alone are often polled.
+    Poll {
+        at: Addr,
+        preview0: bool,
+        subs: Vec<(u64, Sub)>,
+        events: Addr,
+        nevents: Addr,
+    },
+}
+
+/// One `poll_oneoff` subscription as [`Step::PokeSubs`] lays it out.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub(crate) enum Sub {
+    /// A valid clock subscription: clock `id % 4`, relative or absolute (`abs`).
+    Clock {
+        id: u8,
+        abs: bool,
+        timeout: Timeout,
+        precision: u64,
+    },
+    /// A descriptor subscription to read, on fd `fd % 5`.
+    FdRead(u8),
+    /// A descriptor subscription to write, on fd `fd % 5`.
+    FdWrite(u8),
+    /// Anything: the tag, a word at the contents (the fd, or the clock id) and at the clock
+    /// id, and the clock flags.
+    Raw { tag: u8, word: u32, flags: u16 },
+}
+
+/// A clock subscription's `timeout`.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub(crate) enum Timeout {
+    Zero,
+    /// `k` µs.
+    Micros(u16),
+    /// The host's clock when the poke is made, plus `k` µs (for an absolute clock; a huge
+    /// duration for a relative one).
+    FromNow(i16),
+    Max,
+    Any(u64),
+}
+
+impl Timeout {
+    /// The nanoseconds, with the host's clock reading `now`.
+    pub(crate) fn resolve(self, now: u64) -> u64 {
+        match self {
+            Timeout::Zero => 0,
+            Timeout::Micros(k) => u64::from(k) * 1000,
+            Timeout::FromNow(k) => now.wrapping_add_signed(i64::from(k) * 1000),
+            Timeout::Max => u64::MAX,
+            Timeout::Any(v) => v,
+        }
+    }
+}
+
+impl Sub {
+    /// The subscription's bytes: 48 (preview1) or 56 (preview0).
+    pub(crate) fn bytes(self, userdata: u64, preview0: bool, now: u64) -> Vec<u8> {
+        // preview0's clock contents have an `identifier: u64` first: the rest is 8 later.
+        let clock = if preview0 { 24 } else { 16 };
+        let mut b = vec![0u8; if preview0 { 56 } else { 48 }];
+        b[..8].copy_from_slice(&userdata.to_le_bytes());
+        match self {
+            Sub::Clock {
+                id,
+                abs,
+                timeout,
+                precision,
+            } => {
+                b[8] = 0;
+                if preview0 {
+                    b[16..24].copy_from_slice(&(!userdata).to_le_bytes());
+                }
+                b[clock..clock + 4].copy_from_slice(&u32::from(id % 4).to_le_bytes());
+                b[clock + 8..clock + 16].copy_from_slice(&timeout.resolve(now).to_le_bytes());
+                b[clock + 16..clock + 24].copy_from_slice(&precision.to_le_bytes());
+                b[clock + 24] = u8::from(abs);
+            }
+            Sub::FdRead(fd) | Sub::FdWrite(fd) => {
+                b[8] = if matches!(self, Sub::FdRead(_)) { 1 } else { 2 };
+                b[16..20].copy_from_slice(&u32::from(fd % 5).to_le_bytes());
+            }
+            Sub::Raw { tag, word, flags } => {
+                b[8] = tag;
+                b[16..20].copy_from_slice(&word.to_le_bytes());
+                b[clock..clock + 4].copy_from_slice(&word.to_le_bytes());
+                b[clock + 24..clock + 26].copy_from_slice(&flags.to_le_bytes());
+            }
+        }
+        b
+    }
 }
 
 /// A guest address, mostly near the interesting places: the start, the end, the last poke.
@@ -284,5 +383,77 @@ pub(crate) enum Call {
         out: Addr,
         cap: Len,
         out_len: Addr,
+    },
+    /// `poll_oneoff`, preview1's (48-byte subscriptions) or preview0's (56).
+    PollOneoff {
+        preview0: bool,
+        subs: Addr,
+        events: Addr,
+        n: Len,
+        nevents: Addr,
+    },
+    /// preview0's `fd_seek` (`whence`: `CUR = 0, END = 1, SET = 2`).
+    FdSeek0 {
+        fd: Fd,
+        offset: i64,
+        whence: Small,
+        out: Addr,
+    },
+    SockAccept {
+        fd: Fd,
+        flags: u32,
+        result_fd: u32,
+    },
+    SockRecv {
+        fd: Fd,
+        args: [u32; 5],
+    },
+    SockSend {
+        fd: Fd,
+        args: [u32; 4],
+    },
+    SockShutdown {
+        fd: Fd,
+        how: u32,
+    },
+    PathOpen {
+        fd: Fd,
+        dirflags: u32,
+        path: Addr,
+        len: Len,
+        oflags: u32,
+        rights_base: u64,
+        rights_inheriting: u64,
+        fdflags: u32,
+        opened: Addr,
+    },
+    FdFilestatGet {
+        fd: Fd,
+        buf: Addr,
+    },
+    FdReaddir {
+        fd: Fd,
+        buf: Addr,
+        len: Len,
+        cookie: u64,
+        bufused: Addr,
+    },
+    FdPread {
+        fd: Fd,
+        iovs: Addr,
+        n: Len,
+        offset: u64,
+        nread: Addr,
+    },
+    FdPwrite {
+        fd: Fd,
+        iovs: Addr,
+        n: Len,
+        offset: u64,
+        nwritten: Addr,
+    },
+    FdTell {
+        fd: Fd,
+        out: Addr,
     },
 }

@@ -3,10 +3,15 @@
 //!
 //! An input is a memory of 0 to 64 KiB filled with arbitrary bytes, a deterministic host
 //! (`TestHost`: arguments, environment, stdin, a write limit for short writes, an injected
-//! I/O errno), and a sequence of steps: pokes that lay out iovec arrays, strings, shapes and
-//! pointers, changes of the host's knobs, and calls. Addresses and lengths are biased toward
-//! the places where checks go wrong: inside, exactly at the end, straddling it, misaligned,
-//! near `u32::MAX`, huge lengths, and the place the last poke wrote.
+//! I/O errno), and a sequence of steps: pokes that lay out iovec arrays, strings, shapes,
+//! pointers and `poll_oneoff` subscriptions (preview1's 48-byte layout or preview0's 56-byte
+//! one: clocks relative or absolute, near the host's time, descriptors 0 to 4 in either
+//! direction, or bad tags, clock ids and flags), changes of the host's knobs, and calls —
+//! `poll_oneoff` of both previews, preview0's `fd_seek`, the socket functions and some file
+//! functions (which a host without files answers without touching memory, but for
+//! `fd_filestat_get` of a stream) among them. Addresses and lengths are biased toward the
+//! places where checks go wrong: inside, exactly at the end, straddling it, misaligned, near
+//! `u32::MAX`, huge lengths, and the place the last poke wrote.
 //!
 //! Each call is checked twice:
 //!
@@ -32,10 +37,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use guestmem::{GuestFrame, GuestPtr};
 use guestmem_example_host::{self as raw_host, Point, Shape};
 use guestmem_wasi::abi::Trap;
-use guestmem_wasi::{calls, Errno, Fdstat, Iovec, TestHost, WasiCtx};
+use guestmem_wasi::fs::Filestat;
+use guestmem_wasi::poll::{Event, Subscription};
+use guestmem_wasi::{calls, poll, preview0, sock, Errno, Fdstat, Iovec, TestHost, WasiCtx};
 
 use input::{Call, Input, IoError, Knobs, Step};
-use model::{Expect, Outcome, Resolved};
+use model::{Expect, Outcome, Resolved, Sock};
 
 /// Steps run per input at most.
 const MAX_STEPS: usize = 64;
@@ -128,12 +135,43 @@ fn run_input(input: &Input) {
                 poke(&mut mem, last, &bytes);
             }
             Step::Knobs(knobs) => set_knobs(ctx.host(), *knobs),
+            Step::PokeSubs { at, preview0, subs } => {
+                last = at.resolve(size32, last);
+                poke(&mut mem, last, &subs_bytes(ctx.host(), *preview0, subs));
+            }
+            Step::Poll {
+                at,
+                preview0,
+                subs,
+                events,
+                nevents,
+            } => {
+                last = at.resolve(size32, last);
+                poke(&mut mem, last, &subs_bytes(ctx.host(), *preview0, subs));
+                let call = Resolved::PollOneoff {
+                    preview0: *preview0,
+                    subs: last,
+                    events: events.resolve(size32, last),
+                    n: u32::try_from(subs.len().min(8)).unwrap_or(8),
+                    nevents: nevents.resolve(size32, last),
+                };
+                check_call(&mut ctx, &mut mem, &mut closed, call);
+            }
             Step::Call(call) => {
                 let call = resolve(*call, size32, last);
                 check_call(&mut ctx, &mut mem, &mut closed, call);
             }
         }
     }
+}
+
+/// The bytes of subscriptions (the first 8), timeouts from the host's clock now.
+fn subs_bytes(host: &TestHost<'_>, preview0: bool, subs: &[(u64, input::Sub)]) -> Vec<u8> {
+    let now = host.time;
+    subs.iter()
+        .take(8)
+        .flat_map(|&(userdata, sub)| sub.bytes(userdata, preview0, now))
+        .collect()
 }
 
 /// Writes `bytes` at `at`, cut at the end of memory.
@@ -268,6 +306,134 @@ fn resolve(call: Call, size: u32, last: u32) -> Resolved {
                 out_len: a(out_len),
             }
         }
+        Call::PollOneoff {
+            preview0,
+            subs,
+            events,
+            n,
+            nevents,
+        } => {
+            let subs = a(subs);
+            Resolved::PollOneoff {
+                preview0,
+                subs,
+                events: a(events),
+                n: n.resolve(size, subs, if preview0 { 56 } else { 48 }),
+                nevents: a(nevents),
+            }
+        }
+        Call::FdSeek0 {
+            fd,
+            offset,
+            whence,
+            out,
+        } => Resolved::FdSeek0 {
+            fd: fd.raw(),
+            offset,
+            whence: whence.raw(),
+            out: a(out),
+        },
+        Call::SockAccept {
+            fd,
+            flags,
+            result_fd,
+        } => Resolved::Sock {
+            fd: fd.raw(),
+            which: Sock::Accept { flags, result_fd },
+        },
+        Call::SockRecv { fd, args } => Resolved::Sock {
+            fd: fd.raw(),
+            which: Sock::Recv(args),
+        },
+        Call::SockSend { fd, args } => Resolved::Sock {
+            fd: fd.raw(),
+            which: Sock::Send(args),
+        },
+        Call::SockShutdown { fd, how } => Resolved::Sock {
+            fd: fd.raw(),
+            which: Sock::Shutdown(how),
+        },
+        Call::PathOpen {
+            fd,
+            dirflags,
+            path,
+            len,
+            oflags,
+            rights_base,
+            rights_inheriting,
+            fdflags,
+            opened,
+        } => {
+            let path = a(path);
+            Resolved::PathOpen {
+                fd: fd.raw(),
+                dirflags,
+                path,
+                len: len.resolve(size, path, 1),
+                oflags,
+                rights: (rights_base, rights_inheriting),
+                fdflags,
+                opened: a(opened),
+            }
+        }
+        Call::FdFilestatGet { fd, buf } => Resolved::FdFilestatGet {
+            fd: fd.raw(),
+            buf: a(buf),
+        },
+        Call::FdReaddir {
+            fd,
+            buf,
+            len,
+            cookie,
+            bufused,
+        } => {
+            let buf = a(buf);
+            Resolved::FdReaddir {
+                fd: fd.raw(),
+                buf,
+                len: len.resolve(size, buf, 1),
+                cookie,
+                bufused: a(bufused),
+            }
+        }
+        Call::FdPread {
+            fd,
+            iovs,
+            n,
+            offset,
+            nread,
+        } => {
+            let iovs = a(iovs);
+            Resolved::FdPread {
+                write: false,
+                fd: fd.raw(),
+                iovs,
+                n: n.resolve(size, iovs, 8),
+                offset,
+                out: a(nread),
+            }
+        }
+        Call::FdPwrite {
+            fd,
+            iovs,
+            n,
+            offset,
+            nwritten,
+        } => {
+            let iovs = a(iovs);
+            Resolved::FdPread {
+                write: true,
+                fd: fd.raw(),
+                iovs,
+                n: n.resolve(size, iovs, 8),
+                offset,
+                out: a(nwritten),
+            }
+        }
+        Call::FdTell { fd, out } => Resolved::FdTell {
+            fd: fd.raw(),
+            out: a(out),
+        },
     }
 }
 
@@ -389,6 +555,111 @@ fn dispatch(ctx: &mut WasiCtx<TestHost<'_>>, mem: &mut [u8], call: Resolved) -> 
             GuestPtr::new(m, (out, cap)),
             GuestPtr::new(m, out_len),
         )),
+        Resolved::PollOneoff {
+            preview0: false,
+            subs,
+            events,
+            n,
+            nevents,
+        } => e(poll::poll_oneoff(
+            ctx,
+            m,
+            GuestPtr::<Subscription>::new(m, subs),
+            GuestPtr::<Event>::new(m, events),
+            n,
+            GuestPtr::new(m, nevents),
+        )),
+        Resolved::PollOneoff {
+            preview0: true,
+            subs,
+            events,
+            n,
+            nevents,
+        } => e(preview0::poll_oneoff(
+            ctx,
+            m,
+            GuestPtr::<Subscription<preview0::SubscriptionClock>>::new(m, subs),
+            GuestPtr::<Event>::new(m, events),
+            n,
+            GuestPtr::new(m, nevents),
+        )),
+        Resolved::FdSeek0 {
+            fd,
+            offset,
+            whence,
+            out,
+        } => e(preview0::fd_seek(
+            ctx,
+            m,
+            fd,
+            offset,
+            whence,
+            GuestPtr::new(m, out),
+        )),
+        Resolved::Sock { fd, which } => e(match which {
+            Sock::Accept { flags, result_fd } => sock::sock_accept(ctx, m, fd, flags, result_fd),
+            Sock::Recv([a, b, c, d, f]) => sock::sock_recv(ctx, m, fd, a, b, c, d, f),
+            Sock::Send([a, b, c, d]) => sock::sock_send(ctx, m, fd, a, b, c, d),
+            Sock::Shutdown(how) => sock::sock_shutdown(ctx, m, fd, how),
+        }),
+        Resolved::PathOpen {
+            fd,
+            dirflags,
+            path,
+            len,
+            oflags,
+            rights,
+            fdflags,
+            opened,
+        } => e(calls::path_open(
+            ctx,
+            m,
+            fd,
+            dirflags,
+            GuestPtr::new(m, (path, len)),
+            oflags,
+            rights.0,
+            rights.1,
+            fdflags,
+            GuestPtr::new(m, opened),
+        )),
+        Resolved::FdFilestatGet { fd, buf } => e(calls::fd_filestat_get(
+            ctx,
+            m,
+            fd,
+            GuestPtr::<Filestat>::new(m, buf),
+        )),
+        Resolved::FdReaddir {
+            fd,
+            buf,
+            len,
+            cookie,
+            bufused,
+        } => e(calls::fd_readdir(
+            ctx,
+            m,
+            fd,
+            GuestPtr::new(m, (buf, len)),
+            cookie,
+            GuestPtr::new(m, bufused),
+        )),
+        Resolved::FdPread {
+            write,
+            fd,
+            iovs,
+            n,
+            offset,
+            out,
+        } => {
+            let iovs = GuestPtr::<[Iovec<'_>]>::new(m, (iovs, n));
+            let out = GuestPtr::new(m, out);
+            e(if write {
+                calls::fd_pwrite(ctx, m, fd, iovs, offset, out)
+            } else {
+                calls::fd_pread(ctx, m, fd, iovs, offset, out)
+            })
+        }
+        Resolved::FdTell { fd, out } => e(calls::fd_tell(ctx, m, fd, GuestPtr::new(m, out))),
     }
 }
 

@@ -7,7 +7,7 @@
 // and a guest `int32_t` from its bits: `as` says that most plainly.
 #![allow(clippy::as_conversions)]
 
-use guestmem_wasi::{Errno, Stdio, TestHost, WasiHost};
+use guestmem_wasi::{ClockId, Errno, Stdio, TestHost, WasiHost};
 
 /// A call with its arguments resolved to guest values.
 #[derive(Debug, Clone, Copy)]
@@ -99,6 +99,83 @@ pub(crate) enum Resolved {
         cap: u32,
         out_len: u32,
     },
+    /// preview1's `poll_oneoff` (48-byte subscriptions), or preview0's (56).
+    PollOneoff {
+        preview0: bool,
+        subs: u32,
+        events: u32,
+        n: u32,
+        nevents: u32,
+    },
+    /// preview0's `fd_seek`.
+    FdSeek0 {
+        fd: u32,
+        offset: i64,
+        whence: u32,
+        out: u32,
+    },
+    /// A socket function on `fd`.
+    Sock {
+        fd: u32,
+        which: Sock,
+    },
+    PathOpen {
+        fd: u32,
+        dirflags: u32,
+        path: u32,
+        len: u32,
+        oflags: u32,
+        rights: (u64, u64),
+        fdflags: u32,
+        opened: u32,
+    },
+    FdFilestatGet {
+        fd: u32,
+        buf: u32,
+    },
+    FdReaddir {
+        fd: u32,
+        buf: u32,
+        len: u32,
+        cookie: u64,
+        bufused: u32,
+    },
+    /// `fd_pread`, or `fd_pwrite` when `write`.
+    FdPread {
+        write: bool,
+        fd: u32,
+        iovs: u32,
+        n: u32,
+        offset: u64,
+        out: u32,
+    },
+    FdTell {
+        fd: u32,
+        out: u32,
+    },
+}
+
+/// Which socket function, with its arguments after `fd` (all ignored: no descriptor is a
+/// socket).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sock {
+    Accept { flags: u32, result_fd: u32 },
+    Recv([u32; 5]),
+    Send([u32; 4]),
+    Shutdown(u32),
+}
+
+/// A subscription of `poll_oneoff`, decoded.
+#[derive(Debug, Clone, Copy)]
+enum PollSub {
+    /// A clock: relative, or absolute (`abs`).
+    Clock {
+        id: ClockId,
+        timeout: u64,
+        abs: bool,
+    },
+    /// A descriptor, to read or to write.
+    Fd { fd: u32, write: bool },
 }
 
 /// What a call returned.
@@ -173,6 +250,14 @@ pub(crate) fn region(
         return Err(Errno::Fault);
     }
     Ok(())
+}
+
+fn u64_at(mem: &[u8], at: u32) -> u64 {
+    u64::from(u32_at(mem, at)) | u64::from(u32_at(mem, at + 4)) << 32
+}
+
+fn u16_at(mem: &[u8], at: u32) -> u16 {
+    u16::from_le_bytes([mem[at as usize], mem[at as usize + 1]])
 }
 
 fn u32_at(mem: &[u8], at: u32) -> u32 {
@@ -291,7 +376,163 @@ impl Expect<'_> {
                 cap,
                 out_len,
             } => status(self.upper(text, len, out, cap, out_len)),
+            Resolved::PollOneoff {
+                preview0,
+                subs,
+                events,
+                n,
+                nevents,
+            } => errno(self.poll(preview0, subs, events, n, nevents)),
+            // preview0's `whence` (0..=2: CUR, END, SET) maps onto preview1's; the streams are
+            // not seekable, so after the descriptor and `whence`, `ESPIPE`.
+            Resolved::FdSeek0 { fd, whence, .. } => {
+                errno(self.stream(fd).and(Err(if whence > 2 {
+                    Errno::Inval
+                } else {
+                    Errno::Spipe
+                })))
+            }
+            Resolved::Sock { fd, .. } => errno(self.stream(fd).and(Err(Errno::Notsock))),
+            // No files on this host: `EBADF` before anything is looked at.
+            Resolved::PathOpen { .. } | Resolved::FdReaddir { .. } => Outcome::Errno(Errno::Badf),
+            Resolved::FdFilestatGet { fd, buf } => errno(self.filestat(fd, buf)),
+            // A stream: `ESPIPE` (`EBADF` when not open); nothing else is looked at.
+            Resolved::FdPread { fd, .. } | Resolved::FdTell { fd, .. } => {
+                errno(self.stream(fd).and(Err(Errno::Spipe)))
+            }
         }
+    }
+
+    /// `fd_filestat_get` of a stream: its type (a character device) and zeroes.
+    fn filestat(&mut self, fd: u32, buf: u32) -> Result<(), Errno> {
+        self.stream(fd)?;
+        region(self.size(), buf, 1, 64, 8)?;
+        let mut bytes = [0u8; 64];
+        bytes[16] = 2;
+        put(&mut self.mem, buf, &bytes);
+        Ok(())
+    }
+
+    /// The subscription at `at`: bad tags, clock ids and clock flags are `EINVAL`.
+    fn subscription(&self, at: u32, preview0: bool) -> Result<(u64, PollSub), Errno> {
+        let userdata = u64_at(&self.mem, at);
+        // preview0's clock contents start with an `identifier` (ignored).
+        let clock = at + if preview0 { 24 } else { 16 };
+        let sub = match self.mem[at as usize + 8] {
+            0 => {
+                let id = ClockId::from_raw(u32_at(&self.mem, clock)).map_err(|_| Errno::Inval)?;
+                let flags = u16_at(&self.mem, clock + 24);
+                if flags & !1 != 0 {
+                    return Err(Errno::Inval);
+                }
+                PollSub::Clock {
+                    id,
+                    timeout: u64_at(&self.mem, clock + 8),
+                    abs: flags & 1 != 0,
+                }
+            }
+            tag @ (1 | 2) => PollSub::Fd {
+                fd: u32_at(&self.mem, at + 16),
+                write: tag == 2,
+            },
+            _ => return Err(Errno::Inval),
+        };
+        Ok((userdata, sub))
+    }
+
+    /// `poll_oneoff` as its docs say: `EINVAL` for no subscriptions; the subscriptions, the
+    /// events (for as many) and `nevents` in bounds and 8-, 8- and 4-aligned, the last two not
+    /// overlapping the subscriptions (`EFAULT`); then every subscription valid. Then: with a
+    /// descriptor subscribed nothing sleeps; else the host sleeps once until the earliest
+    /// clock. Each clock is read at most once, when first needed. Events in the order of the
+    /// subscriptions, for the descriptors (ready, or `EBADF`) and the clocks due.
+    fn poll(
+        &mut self,
+        preview0: bool,
+        subs: u32,
+        events: u32,
+        n: u32,
+        nevents: u32,
+    ) -> Result<(), Errno> {
+        if n == 0 {
+            return Err(Errno::Inval);
+        }
+        let size = if preview0 { 56 } else { 48 };
+        region(self.size(), subs, n, size, 8)?;
+        let subs_end = u64::from(subs) + u64::from(n) * u64::from(size);
+        let overlaps =
+            |at: u32, len: u64| u64::from(at) < subs_end && u64::from(subs) < u64::from(at) + len;
+        region(self.size(), events, n, 32, 8)?;
+        if overlaps(events, 32 * u64::from(n)) {
+            return Err(Errno::Fault);
+        }
+        region(self.size(), nevents, 1, 4, 4)?;
+        if overlaps(nevents, 4) {
+            return Err(Errno::Fault);
+        }
+        let list = (0..n)
+            .map(|i| self.subscription(subs + i * size, preview0))
+            .collect::<Result<Vec<_>, Errno>>()?;
+
+        let mut now: [Option<Result<u64, Errno>>; 4] = [None; 4];
+        let mut read = |host: &mut TestHost<'_>, id: ClockId| {
+            *now[id.to_raw() as usize].get_or_insert_with(|| host.clock_time(id))
+        };
+        let any_fd = list.iter().any(|(_, s)| matches!(s, PollSub::Fd { .. }));
+        let mut wait = 0u64;
+        if !any_fd {
+            wait = u64::MAX;
+            for (_, s) in &list {
+                if let PollSub::Clock { id, timeout, abs } = *s {
+                    let left = if abs {
+                        read(&mut self.host, id).map_or(0, |t| timeout.saturating_sub(t))
+                    } else {
+                        timeout
+                    };
+                    wait = wait.min(left);
+                }
+            }
+        }
+        let slept = if wait > 0 {
+            self.host.sleep(wait)
+        } else {
+            Ok(())
+        };
+        let mut count = 0u32;
+        for &(userdata, s) in &list {
+            let (kind, error) = match s {
+                PollSub::Clock { id, timeout, abs } => {
+                    let due = if abs {
+                        read(&mut self.host, id).map(|t| timeout <= t.saturating_add(wait))
+                    } else {
+                        Ok(timeout <= wait)
+                    };
+                    match due {
+                        Ok(false) => continue,
+                        Ok(true) => (0u8, slept.err().unwrap_or(Errno::Success)),
+                        Err(e) => (0, e),
+                    }
+                }
+                PollSub::Fd { fd, write } => {
+                    let error = match (self.stream(fd), write) {
+                        (Err(e), _) => e,
+                        (Ok(Stdio::Stdin), false) | (Ok(Stdio::Stdout | Stdio::Stderr), true) => {
+                            Errno::Success
+                        }
+                        _ => Errno::Badf,
+                    };
+                    (1 + u8::from(write), error)
+                }
+            };
+            let mut event = [0u8; 32];
+            event[..8].copy_from_slice(&userdata.to_le_bytes());
+            event[8..10].copy_from_slice(&error.to_raw().to_le_bytes());
+            event[10] = kind;
+            put(&mut self.mem, events + 32 * count, &event);
+            count += 1;
+        }
+        put(&mut self.mem, nevents, &count.to_le_bytes());
+        Ok(())
     }
 
     fn fd_write(&mut self, fd: u32, iovs: u32, n: u32, out: u32) -> Result<(), Errno> {
