@@ -268,6 +268,15 @@ fn wasmi_demo(cli: &Path) -> StepResult {
             Some(0),
         ),
         (
+            "rust-files on wasmi",
+            "the same sandboxed --dir: read, list, stat, write, rename; ../ refused",
+            {
+                let dir = format!("{}::/data", files_demo_dir()?.display());
+                run_guest_on(cli, "wasmi", "rust-files", &["--dir", &dir])
+            },
+            Some(0),
+        ),
+        (
             "trap on wasmi",
             "the same `trap: [trap] unreachable executed` and exit 70",
             run_guest_on(cli, "wasmi", "trap", &[]),
