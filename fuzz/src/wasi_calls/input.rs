@@ -427,8 +427,19 @@ pub(crate) enum Call {
         fdflags: u32,
         opened: Addr,
     },
+    /// `fd_filestat_get`, preview1's (a 64-byte `filestat`) or preview0's (56).
     FdFilestatGet {
+        preview0: bool,
         fd: Fd,
+        buf: Addr,
+    },
+    /// `path_filestat_get`, preview1's or preview0's.
+    PathFilestatGet {
+        preview0: bool,
+        fd: Fd,
+        flags: u32,
+        path: Addr,
+        len: Len,
         buf: Addr,
     },
     FdReaddir {

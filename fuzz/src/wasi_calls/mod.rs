@@ -7,9 +7,9 @@
 //! pointers and `poll_oneoff` subscriptions (preview1's 48-byte layout or preview0's 56-byte
 //! one: clocks relative or absolute, near the host's time, descriptors 0 to 4 in either
 //! direction, or bad tags, clock ids and flags), changes of the host's knobs, and calls —
-//! `poll_oneoff` of both previews, preview0's `fd_seek`, the socket functions and some file
-//! functions (which a host without files answers without touching memory, but for
-//! `fd_filestat_get` of a stream) among them. Addresses and lengths are biased toward the
+//! `poll_oneoff` and the `*_filestat_get` of both previews, preview0's `fd_seek`, the socket
+//! functions and some file functions (which a host without files answers without touching
+//! memory, but for `fd_filestat_get` of a stream) among them. Addresses and lengths are biased toward the
 //! places where checks go wrong: inside, exactly at the end, straddling it, misaligned, near
 //! `u32::MAX`, huge lengths, and the place the last poke wrote.
 //!
@@ -376,10 +376,29 @@ fn resolve(call: Call, size: u32, last: u32) -> Resolved {
                 opened: a(opened),
             }
         }
-        Call::FdFilestatGet { fd, buf } => Resolved::FdFilestatGet {
+        Call::FdFilestatGet { preview0, fd, buf } => Resolved::FdFilestatGet {
+            preview0,
             fd: fd.raw(),
             buf: a(buf),
         },
+        Call::PathFilestatGet {
+            preview0,
+            fd,
+            flags,
+            path,
+            len,
+            buf,
+        } => {
+            let path = a(path);
+            Resolved::PathFilestatGet {
+                preview0,
+                fd: fd.raw(),
+                flags,
+                path,
+                len: len.resolve(size, path, 1),
+                buf: a(buf),
+            }
+        }
         Call::FdReaddir {
             fd,
             buf,
@@ -623,11 +642,55 @@ fn dispatch(ctx: &mut WasiCtx<TestHost<'_>>, mem: &mut [u8], call: Resolved) -> 
             fdflags,
             GuestPtr::new(m, opened),
         )),
-        Resolved::FdFilestatGet { fd, buf } => e(calls::fd_filestat_get(
+        Resolved::FdFilestatGet {
+            preview0: false,
+            fd,
+            buf,
+        } => e(calls::fd_filestat_get(
             ctx,
             m,
             fd,
             GuestPtr::<Filestat>::new(m, buf),
+        )),
+        Resolved::FdFilestatGet {
+            preview0: true,
+            fd,
+            buf,
+        } => e(preview0::fd_filestat_get(
+            ctx,
+            m,
+            fd,
+            GuestPtr::<preview0::Filestat>::new(m, buf),
+        )),
+        Resolved::PathFilestatGet {
+            preview0: false,
+            fd,
+            flags,
+            path,
+            len,
+            buf,
+        } => e(calls::path_filestat_get(
+            ctx,
+            m,
+            fd,
+            flags,
+            GuestPtr::new(m, (path, len)),
+            GuestPtr::<Filestat>::new(m, buf),
+        )),
+        Resolved::PathFilestatGet {
+            preview0: true,
+            fd,
+            flags,
+            path,
+            len,
+            buf,
+        } => e(preview0::path_filestat_get(
+            ctx,
+            m,
+            fd,
+            flags,
+            GuestPtr::new(m, (path, len)),
+            GuestPtr::<preview0::Filestat>::new(m, buf),
         )),
         Resolved::FdReaddir {
             fd,

@@ -129,8 +129,19 @@ pub(crate) enum Resolved {
         fdflags: u32,
         opened: u32,
     },
+    /// `fd_filestat_get`, preview1's or preview0's.
     FdFilestatGet {
+        preview0: bool,
         fd: u32,
+        buf: u32,
+    },
+    /// `path_filestat_get`, preview1's or preview0's.
+    PathFilestatGet {
+        preview0: bool,
+        fd: u32,
+        flags: u32,
+        path: u32,
+        len: u32,
         buf: u32,
     },
     FdReaddir {
@@ -394,8 +405,12 @@ impl Expect<'_> {
             }
             Resolved::Sock { fd, .. } => errno(self.stream(fd).and(Err(Errno::Notsock))),
             // No files on this host: `EBADF` before anything is looked at.
-            Resolved::PathOpen { .. } | Resolved::FdReaddir { .. } => Outcome::Errno(Errno::Badf),
-            Resolved::FdFilestatGet { fd, buf } => errno(self.filestat(fd, buf)),
+            Resolved::PathOpen { .. }
+            | Resolved::PathFilestatGet { .. }
+            | Resolved::FdReaddir { .. } => Outcome::Errno(Errno::Badf),
+            Resolved::FdFilestatGet { preview0, fd, buf } => {
+                errno(self.filestat(fd, buf, preview0))
+            }
             // A stream: `ESPIPE` (`EBADF` when not open); nothing else is looked at.
             Resolved::FdPread { fd, .. } | Resolved::FdTell { fd, .. } => {
                 errno(self.stream(fd).and(Err(Errno::Spipe)))
@@ -403,11 +418,14 @@ impl Expect<'_> {
         }
     }
 
-    /// `fd_filestat_get` of a stream: its type (a character device) and zeroes.
-    fn filestat(&mut self, fd: u32, buf: u32) -> Result<(), Errno> {
+    /// `fd_filestat_get` of a stream: its type (a character device) and zeroes, in a 64-byte
+    /// `filestat` (preview1) or a 56-byte one (preview0's: a 32-bit `nlink`); the type is at
+    /// 16 in both.
+    fn filestat(&mut self, fd: u32, buf: u32, preview0: bool) -> Result<(), Errno> {
         self.stream(fd)?;
-        region(self.size(), buf, 1, 64, 8)?;
-        let mut bytes = [0u8; 64];
+        let size = if preview0 { 56 } else { 64 };
+        region(self.size(), buf, 1, size, 8)?;
+        let mut bytes = vec![0u8; size as usize];
         bytes[16] = 2;
         put(&mut self.mem, buf, &bytes);
         Ok(())

@@ -294,7 +294,25 @@ fn poll_sockets_and_files_run_checked() {
                         fdflags: 0,
                         opened: out,
                     },
-                    Call::FdFilestatGet { fd, buf: out },
+                    // preview0's first: its 56 bytes over the fill, then preview1's 64.
+                    Call::FdFilestatGet {
+                        preview0: true,
+                        fd,
+                        buf: out,
+                    },
+                    Call::FdFilestatGet {
+                        preview0: false,
+                        fd,
+                        buf: out,
+                    },
+                    Call::PathFilestatGet {
+                        preview0: true,
+                        fd,
+                        flags: 1,
+                        path: out,
+                        len: Len::Small(2),
+                        buf: out,
+                    },
                     Call::FdReaddir {
                         fd,
                         buf: out,
@@ -376,6 +394,7 @@ fn poll_sockets_and_files_run_checked() {
             nevents: Addr::Aligned(100),
         }),
         Step::Call(Call::FdFilestatGet {
+            preview0: true,
             fd: Fd::Std(0),
             buf: Addr::Aligned(64),
         }),
