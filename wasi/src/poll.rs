@@ -26,10 +26,13 @@
 //!   with it; otherwise the host sleeps until the earliest clock, and the clocks due then
 //!   fire. At least one event is written, in the order of the subscriptions.
 //!
-//! All or nothing: `nsubscriptions == 0` is `EINVAL`; the subscriptions (bounds, 8-byte
-//! alignment, valid tags, clock ids and flags), the events array for `nsubscriptions` events
-//! and `nevents` are all checked, and the events and `nevents` must not overlap the
-//! subscriptions (`EFAULT`), before any clock is read or the host sleeps.
+//! All or nothing, checked in this order before any clock is read or the host sleeps:
+//! `nsubscriptions == 0` is `EINVAL`; then the regions — the subscriptions, the events array
+//! for `nsubscriptions` events and `nevents`, each for overflow and bounds (`EFAULT`) and
+//! alignment (8, 8 and 4: `EINVAL`), and the events and `nevents` must not overlap the
+//! subscriptions (`EFAULT`); then every subscription's contents (tag, clock id, flags:
+//! `EINVAL`). Each clock is read at most once per call, when a subscription first needs it,
+//! in the order of the subscriptions.
 
 use guestmem::{
     guest_enum, guest_flags, guest_struct, FrameRef, GuestError, GuestFrame, GuestPtr, GuestType,
