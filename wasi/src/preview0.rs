@@ -187,7 +187,7 @@ pub fn path_filestat_get<'a, C: HasWasi>(
 /// let list = guestmem_wasi::for_each_function_preview0!(names);
 /// assert_eq!(list.len(), guestmem_wasi::preview0::FUNCTION_COUNT);
 /// assert!(list.contains(&("wasi_unstable", "fd_seek", "fn")));
-/// assert!(list.contains(&("wasi_unstable", "fd_filestat_get", "const")));
+/// assert!(list.contains(&("wasi_unstable", "fd_filestat_get", "fn")));
 /// assert!(!list.iter().any(|(_, name, _)| *name == "sock_accept"));
 /// ```
 ///
