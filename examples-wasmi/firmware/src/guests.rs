@@ -23,7 +23,8 @@ enum Kind {
     Wasi,
     /// A raw guest: `run() -> i32`, the number of wrong results.
     Raw,
-    /// `attempt(n) -> i32` for n = 0, 1, … until -1; `describe(n)` prints what it does.
+    /// `attempt(n, end) -> i32` for n = 0, 1, … until -1, `end` the size of the memory wasmi
+    /// maps; `describe(n)` prints what it does.
     Hostile,
 }
 
@@ -130,6 +131,13 @@ fn run_raw(guest: &Guest, rt: &mut Runtime<Ctx>) -> u32 {
 const MAX_ATTEMPTS: u32 = 64;
 
 fn run_hostile(rt: &mut Runtime<Ctx>) -> u32 {
+    // The whole declared page (wasmi cannot map less), where the wasm3 firmware has its 4 KiB
+    // cap: the guest computes "past the end of memory" from what the host tells it.
+    let end = rt.memory_size();
+    hprintln!(
+        "fw: hostile: the guest memory ends at {} (wasmi's memory)",
+        end
+    );
     let (mut refused, mut trapped, mut accepted, mut failed) = (0u32, 0u32, 0u32, 0u32);
     for n in 0..MAX_ATTEMPTS {
         hprint!("hostile #{:02} ", n);
@@ -138,7 +146,7 @@ fn run_hostile(rt: &mut Runtime<Ctx>) -> u32 {
             failed = failed.saturating_add(1);
             break;
         }
-        match rt.call("attempt", &[u64::from(n)]) {
+        match rt.call("attempt", &[u64::from(n), end]) {
             Ok(Some(slot)) => match low_i32(slot) {
                 -1 => {
                     hprintln!("(none: the list ends)");
