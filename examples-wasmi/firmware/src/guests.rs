@@ -26,6 +26,9 @@ enum Kind {
     /// `attempt(n, end) -> i32` for n = 0, 1, … until -1, `end` the size of the memory wasmi
     /// maps; `describe(n)` prints what it does.
     Hostile,
+    /// The measurement image's bench: see `bench.rs`.
+    #[cfg(feature = "bench")]
+    Bench,
 }
 
 /// An embedded guest.
@@ -38,23 +41,36 @@ pub(crate) struct Guest {
 }
 
 /// Every guest; the first is the default.
-pub(crate) static GUESTS: [Guest; 3] = [
+#[cfg(not(feature = "bench"))]
+pub(crate) static GUESTS: [Guest; 3] = [HELLO, RAW, HOSTILE];
+/// Every guest; the first is the default.
+#[cfg(feature = "bench")]
+pub(crate) static GUESTS: [Guest; 4] = [
+    HELLO,
+    RAW,
+    HOSTILE,
     Guest {
-        name: "hello",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/hello.wasm"),
-        kind: Kind::Wasi,
-    },
-    Guest {
-        name: "raw",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/raw.wasm"),
-        kind: Kind::Raw,
-    },
-    Guest {
-        name: "hostile",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/hostile.wasm"),
-        kind: Kind::Hostile,
+        name: "bench",
+        module: include_bytes!("../../../examples-wasm3/firmware/guests/bench.wasm"),
+        kind: Kind::Bench,
     },
 ];
+
+const HELLO: Guest = Guest {
+    name: "hello",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/hello.wasm"),
+    kind: Kind::Wasi,
+};
+const RAW: Guest = Guest {
+    name: "raw",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/raw.wasm"),
+    kind: Kind::Raw,
+};
+const HOSTILE: Guest = Guest {
+    name: "hostile",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/hostile.wasm"),
+    kind: Kind::Hostile,
+};
 
 /// The guest called `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
@@ -65,7 +81,12 @@ pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
 /// and prints what happened. Returns the guest's `proc_exit` status, else 0 when it behaved,
 /// 1 when it did not (or could not be loaded).
 pub(crate) fn run(guest: &Guest, ctx: Ctx) -> u32 {
-    let loaded = Runtime::new(guest.module, ctx, &[&WASI_FUNCTIONS, &RAW_FUNCTIONS]);
+    #[cfg(not(feature = "bench"))]
+    let functions: [&[HostFn<Ctx>]; 2] = [&WASI_FUNCTIONS, &RAW_FUNCTIONS];
+    #[cfg(feature = "bench")]
+    let functions: [&[HostFn<Ctx>]; 3] =
+        [&WASI_FUNCTIONS, &RAW_FUNCTIONS, &crate::bench::FUNCTIONS];
+    let loaded = Runtime::new(guest.module, ctx, &functions);
     let mut rt = match loaded {
         Ok(rt) => rt,
         Err(e) => {
@@ -88,6 +109,8 @@ pub(crate) fn run(guest: &Guest, ctx: Ctx) -> u32 {
         Kind::Wasi => run_wasi(guest, &mut rt),
         Kind::Raw => run_raw(guest, &mut rt),
         Kind::Hostile => run_hostile(&mut rt),
+        #[cfg(feature = "bench")]
+        Kind::Bench => crate::bench::run(&mut rt),
     }
 }
 

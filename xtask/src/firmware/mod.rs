@@ -262,9 +262,9 @@ pub fn run(args: &[String]) -> StepResult {
         }
     }
     // The same guests on wasmi, on the board with room for its heap (see wasmi.rs).
-    for (board, sizes, _, runs, _) in reports.iter().filter(|r| r.0.name == "mps2-an386") {
-        if let Some((wasmi_sizes, wasmi_runs)) = wasmi::run(board, &mut failures) {
-            wasmi::print_side_by_side(board, (sizes, runs), (&wasmi_sizes, &wasmi_runs));
+    for (board, sizes, _, runs, bench) in reports.iter().filter(|r| r.0.name == "mps2-an386") {
+        if let Some(measured) = wasmi::run(board, &mut failures) {
+            wasmi::print_side_by_side(board, (sizes, runs, bench.as_ref()), &measured);
         }
     }
     if failures.is_empty() {
