@@ -278,6 +278,28 @@ impl<C: 'static> Runtime<C> {
         Ok(results.first().map(to_slot))
     }
 
+    /// The size in bytes of the guest's memory (its export `memory`, the one host functions
+    /// see): what the guest may address, whole pages. 0 when it exports none, or before
+    /// [`Runtime::instantiate`].
+    ///
+    /// ```
+    /// # use guestmem_wasi::{host_functions, TestHost, WasiCtx};
+    /// # use guestmem_wasmi::Runtime;
+    /// let wasm = wat::parse_str(r#"(module (memory (export "memory") 2 3))"#).unwrap();
+    /// let wasi = host_functions();
+    /// let mut rt = Runtime::new(&wasm, WasiCtx::new(TestHost::default()), &[&wasi]).unwrap();
+    /// assert_eq!(rt.memory_size(), 0);
+    /// rt.instantiate().unwrap();
+    /// assert_eq!(rt.memory_size(), 2 * 65536);
+    /// ```
+    pub fn memory_size(&self) -> u64 {
+        self.instance
+            .and_then(|i| i.get_memory(&self.store, "memory"))
+            .map_or(0, |m| {
+                u64::try_from(m.data_size(&self.store)).unwrap_or(u64::MAX)
+            })
+    }
+
     /// The host context.
     pub fn ctx(&self) -> &C {
         &self.store.data().ctx

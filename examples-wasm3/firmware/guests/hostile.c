@@ -1,9 +1,15 @@
-/* Hostile guest for the firmware: each `attempt(n)` hands the host a bad pointer, length or
- * value (or misbehaves itself) and returns what came back: the errno the host refused with
+/* Hostile guest for the firmware: each `attempt(n, end)` hands the host a bad pointer, length
+ * or value (or misbehaves itself) and returns what came back: the errno the host refused with
  * (> 0), 0 when the host accepted it (a bug), or -1 when n is past the last attempt. Attempts
  * that should trap never return. `describe(n)` prints what attempt n does.
  *
- * Rebuild: cargo xtask firmware --guests (see xtask/src/firmware.rs for the exact command). */
+ * `end` is the size in bytes of the memory the engine really maps, which the host tells: the
+ * guest cannot find it out. It declares one 64 KiB page, and `memory.size` answers 1 page on
+ * every engine, but the wasm3 firmware caps the memory wasm3 allocates at 4 KiB (a wasm3
+ * option) while wasmi maps the whole page; a probe past the real end would trap. "Past the end
+ * of memory" is at `end`, so every attempt is out of bounds on both engines.
+ *
+ * Rebuild: cargo xtask firmware --guests (see xtask/src/firmware/mod.rs for the exact command). */
 #include "common.h"
 
 struct point {
@@ -27,10 +33,6 @@ ENV(upper) int upper(uint32_t text, uint32_t len, uint32_t out, uint32_t cap, ui
 WASI(fd_write) int fd_write(int fd, uint32_t iovs, uint32_t n, uint32_t nwritten);
 WASI(random_get) int random_get(uint32_t buf, uint32_t len);
 
-/* The linear memory is one 64 KiB page for the guest, but the firmware caps it at far less:
- * everything at or above this offset is out of bounds. */
-#define FAR 60000u
-
 static char scratch[64];
 static struct ciovec iov[2];
 static uint32_t nwritten;
@@ -50,7 +52,7 @@ static const char *const what[] = {
     "fd_write: nwritten pointer past the end of memory",
     "fd_write: bad file descriptor",
     "random_get: buffer past the end of memory",
-    "guest load past the capped memory (trap expected)",
+    "guest load just past the end of memory (trap expected)",
     "guest load at 0xfffffffc (trap expected)",
     "memory.grow by one page (refused expected)",
     "unbounded recursion (stack overflow trap expected)",
@@ -84,14 +86,13 @@ __attribute__((noinline)) static uint32_t deep(uint32_t n)
     return r + n;
 }
 
-EXPORT(attempt) int attempt(uint32_t n)
+EXPORT(attempt) int attempt(uint32_t n, uint32_t end)
 {
-    volatile uint32_t *far = (volatile uint32_t *)FAR;
     switch (n) {
     case 0:
         return refused(print((const char *)0xfffffff0u, 32));
     case 1:
-        return refused(print(scratch, FAR));
+        return refused(print(scratch, end));
     case 2:
         scratch[0] = (char)0xff;
         scratch[1] = (char)0xfe;
@@ -112,7 +113,7 @@ EXPORT(attempt) int attempt(uint32_t n)
         s->kind = 1;
         s->flags = 0;
         s->w = s->h = 1;
-        return refused(shape_area((uint32_t)s, FAR));
+        return refused(shape_area((uint32_t)s, end));
     }
     case 7:
         scratch[0] = 'a';
@@ -120,27 +121,27 @@ EXPORT(attempt) int attempt(uint32_t n)
         return refused(upper((uint32_t)scratch, 2, (uint32_t)scratch + 1, 8, (uint32_t)scratch + 32));
     case 8:
         scratch[0] = 'a';
-        return refused(upper((uint32_t)scratch, 1, (uint32_t)scratch + 8, 8, FAR));
+        return refused(upper((uint32_t)scratch, 1, (uint32_t)scratch + 8, 8, end));
     case 9:
-        return refused(fd_write(1, FAR, 1, (uint32_t)&nwritten));
+        return refused(fd_write(1, end, 1, (uint32_t)&nwritten));
     case 10:
         iov[0].buf = (uint32_t)scratch;
         iov[0].len = 4;
-        iov[1].buf = FAR;
+        iov[1].buf = end;
         iov[1].len = 16;
         return refused(fd_write(1, (uint32_t)iov, 2, (uint32_t)&nwritten));
     case 11:
         iov[0].buf = (uint32_t)scratch;
         iov[0].len = 1;
-        return refused(fd_write(1, (uint32_t)iov, 1, FAR));
+        return refused(fd_write(1, (uint32_t)iov, 1, end));
     case 12:
         iov[0].buf = (uint32_t)scratch;
         iov[0].len = 1;
         return refused(fd_write(7, (uint32_t)iov, 1, (uint32_t)&nwritten));
     case 13:
-        return refused(random_get(FAR - 8, 16));
+        return refused(random_get(end - 8, 16));
     case 14:
-        return (int)*far;
+        return (int)*(volatile uint32_t *)end;
     case 15:
         return (int)*(volatile uint32_t *)0xfffffffcu;
     case 16:

@@ -16,10 +16,11 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use cortex_m_semihosting::hprintln;
-use guestmem::{guest_struct, GuestFrame, GuestPtr};
+use guestmem::{GuestFrame, GuestPtr};
 use guestmem_wasm3::wasi::{calls, Errno, HasWasi, Iovec, Stdio, WasiHost};
 use guestmem_wasm3::{host_fn, HostFunc, Runtime};
 
+use crate::bench_guest::{expected_sum, fill16, nop_fd_write, nop_fill16, quad, Quad};
 use crate::board;
 use crate::c_bench;
 use crate::guests::{Ctx, Status};
@@ -54,17 +55,6 @@ fn calls() -> u32 {
 /// Iterations of the two-instruction loop that checks the counter.
 const KNOWN_ITERATIONS: u32 = 50_000;
 
-guest_struct! {
-    /// `fill16`'s out-parameter: four words (16 bytes).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) struct Quad {
-        pub(crate) a: u32,
-        pub(crate) b: u32,
-        pub(crate) c: u32,
-        pub(crate) d: u32,
-    }
-}
-
 /// The guestmem host functions of the bench guest (`bench.*`); its `wasi_snapshot_preview1`
 /// `fd_write` is the firmware's own (`guests::WASI_FUNCTIONS`).
 static FUNCTIONS: [HostFunc<Ctx>; 5] = [
@@ -82,28 +72,11 @@ fn errno(r: Result<(), Errno>) -> Errno {
     r.err().unwrap_or(Errno::Success)
 }
 
-/// `fill16(a, b, out)` as the example's host functions are written: a `guest_struct!` value
-/// written through its `GuestPtr`.
-fn fill16(_ctx: &mut Ctx, _mem: &GuestFrame<'_>, a: u32, b: u32, out: GuestPtr<'_, Quad>) -> Errno {
-    let quad = Quad {
-        a,
-        b,
-        c: a ^ b,
-        d: a.wrapping_add(b),
-    };
-    errno(out.write(quad).map_err(Errno::from))
-}
-
 /// [`fill16`] for the lean glue of `c_bench::fw_lean_fill16`: the same body, its errno as
 /// the slot value.
 #[inline(always)]
 pub(crate) fn fill16_body(mem: &GuestFrame<'_>, a: u32, b: u32, out: u32) -> u32 {
-    let quad = Quad {
-        a,
-        b,
-        c: a ^ b,
-        d: a.wrapping_add(b),
-    };
+    let quad = quad(a, b);
     u32::from(
         errno(
             GuestPtr::<Quad>::new(mem, out)
@@ -249,28 +222,6 @@ fn words(pair: &[u8]) -> (u32, u32) {
     }
 }
 
-/// An empty host function of `fd_write`'s signature: the glue alone.
-fn nop_fd_write(
-    _ctx: &mut Ctx,
-    _mem: &GuestFrame<'_>,
-    _fd: u32,
-    _iovs: GuestPtr<'_, [Iovec<'_>]>,
-    _nwritten: GuestPtr<'_, u32>,
-) -> Errno {
-    Errno::Success
-}
-
-/// An empty host function of `fill16`'s signature: the glue alone.
-fn nop_fill16(
-    _ctx: &mut Ctx,
-    _mem: &GuestFrame<'_>,
-    _a: u32,
-    _b: u32,
-    _out: GuestPtr<'_, Quad>,
-) -> Errno {
-    Errno::Success
-}
-
 /// The variants, in the guest's numbering (its loops' first argument).
 const VARIANTS: [(u64, &str); 5] = [
     (0, "empty C"),
@@ -338,6 +289,17 @@ pub(crate) fn run(rt: &mut Runtime<'_, Ctx>) -> Status {
                 hprintln!("bench: fill16 | {} | FAILED: {}", name, e);
                 failures = failures.saturating_add(1);
             }
+        }
+    }
+    match measure_workload(rt) {
+        Ok(count) => hprintln!(
+            "bench: workload | fill16_expected | {} calls | {} instructions",
+            calls(),
+            count
+        ),
+        Err(e) => {
+            hprintln!("bench: workload | fill16_expected | FAILED: {}", e);
+            failures = failures.saturating_add(1);
         }
     }
     sink::set(Mode::Off);
@@ -429,6 +391,16 @@ fn measure_fill16(rt: &mut Runtime<'_, Ctx>, v: u64) -> Result<u64, &'static str
     };
     if r != 0 || sum != want {
         return Err("the counted fill16 calls did not all write {a, b, a ^ b, a + b}");
+    }
+    Ok(count)
+}
+
+/// Counts the guest's `fill16_expected(n)` for [`CALLS`] iterations: a CPU loop without host
+/// calls (the workload the wasmi firmware runs too), checked against the sum it must compute.
+fn measure_workload(rt: &mut Runtime<'_, Ctx>) -> Result<u64, &'static str> {
+    let (sum, count) = timed(rt, "fill16_expected", &[u64::from(calls())])?;
+    if u32::from_le_bytes(sum.to_le_bytes()) != expected_sum(calls()) {
+        return Err("fill16_expected computed another sum");
     }
     Ok(count)
 }

@@ -30,7 +30,8 @@ enum Kind {
     Wasi,
     /// A raw guest: `run() -> i32`, the number of wrong results.
     Raw,
-    /// `attempt(n) -> i32` for n = 0, 1, … until -1; `describe(n)` prints what it does.
+    /// `attempt(n, end) -> i32` for n = 0, 1, … until -1, `end` the size of the memory
+    /// wasm3 allocated; `describe(n)` prints what it does.
     Hostile,
     /// The measurement image's bench: see `bench.rs`.
     #[cfg(feature = "bench")]
@@ -162,6 +163,13 @@ fn run_raw(guest: &Guest, rt: &mut Runtime<'_, Ctx>) -> Status {
 const MAX_ATTEMPTS: u32 = 64;
 
 fn run_hostile(rt: &mut Runtime<'_, Ctx>) -> Status {
+    // What wasm3 allocated (`MEMORY_LIMIT`), not the page the module declares: the guest
+    // cannot learn it (`memory.size` says 1 page), so the host tells it.
+    let end = rt.memory().len();
+    hprintln!(
+        "fw: hostile: the guest memory ends at {} (wasm3's allocation)",
+        end
+    );
     let (mut refused, mut trapped, mut accepted, mut failed) = (0u32, 0u32, 0u32, 0u32);
     for n in 0..MAX_ATTEMPTS {
         hprint!("hostile #{:02} ", n);
@@ -170,7 +178,7 @@ fn run_hostile(rt: &mut Runtime<'_, Ctx>) -> Status {
             failed = failed.saturating_add(1);
             break;
         }
-        match rt.call("attempt", &[u64::from(n)]) {
+        match rt.call("attempt", &[u64::from(n), u64::from(end)]) {
             Ok(Some(slot)) => match low_i32(slot) {
                 -1 => {
                     hprintln!("(none: the list ends)");

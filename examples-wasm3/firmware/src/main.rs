@@ -13,6 +13,8 @@
 // the board or the build, each with its reason.
 #[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "bench")]
+mod bench_guest;
 mod board;
 #[cfg(feature = "bench")]
 #[allow(unsafe_code)]

@@ -23,8 +23,12 @@ enum Kind {
     Wasi,
     /// A raw guest: `run() -> i32`, the number of wrong results.
     Raw,
-    /// `attempt(n) -> i32` for n = 0, 1, … until -1; `describe(n)` prints what it does.
+    /// `attempt(n, end) -> i32` for n = 0, 1, … until -1, `end` the size of the memory wasmi
+    /// maps; `describe(n)` prints what it does.
     Hostile,
+    /// The measurement image's bench: see `bench.rs`.
+    #[cfg(feature = "bench")]
+    Bench,
 }
 
 /// An embedded guest.
@@ -37,23 +41,36 @@ pub(crate) struct Guest {
 }
 
 /// Every guest; the first is the default.
-pub(crate) static GUESTS: [Guest; 3] = [
+#[cfg(not(feature = "bench"))]
+pub(crate) static GUESTS: [Guest; 3] = [HELLO, RAW, HOSTILE];
+/// Every guest; the first is the default.
+#[cfg(feature = "bench")]
+pub(crate) static GUESTS: [Guest; 4] = [
+    HELLO,
+    RAW,
+    HOSTILE,
     Guest {
-        name: "hello",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/hello.wasm"),
-        kind: Kind::Wasi,
-    },
-    Guest {
-        name: "raw",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/raw.wasm"),
-        kind: Kind::Raw,
-    },
-    Guest {
-        name: "hostile",
-        module: include_bytes!("../../../examples-wasm3/firmware/guests/hostile.wasm"),
-        kind: Kind::Hostile,
+        name: "bench",
+        module: include_bytes!("../../../examples-wasm3/firmware/guests/bench.wasm"),
+        kind: Kind::Bench,
     },
 ];
+
+const HELLO: Guest = Guest {
+    name: "hello",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/hello.wasm"),
+    kind: Kind::Wasi,
+};
+const RAW: Guest = Guest {
+    name: "raw",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/raw.wasm"),
+    kind: Kind::Raw,
+};
+const HOSTILE: Guest = Guest {
+    name: "hostile",
+    module: include_bytes!("../../../examples-wasm3/firmware/guests/hostile.wasm"),
+    kind: Kind::Hostile,
+};
 
 /// The guest called `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
@@ -64,7 +81,12 @@ pub(crate) fn find(name: &[u8]) -> Option<&'static Guest> {
 /// and prints what happened. Returns the guest's `proc_exit` status, else 0 when it behaved,
 /// 1 when it did not (or could not be loaded).
 pub(crate) fn run(guest: &Guest, ctx: Ctx) -> u32 {
-    let loaded = Runtime::new(guest.module, ctx, &[&WASI_FUNCTIONS, &RAW_FUNCTIONS]);
+    #[cfg(not(feature = "bench"))]
+    let functions: [&[HostFn<Ctx>]; 2] = [&WASI_FUNCTIONS, &RAW_FUNCTIONS];
+    #[cfg(feature = "bench")]
+    let functions: [&[HostFn<Ctx>]; 3] =
+        [&WASI_FUNCTIONS, &RAW_FUNCTIONS, &crate::bench::FUNCTIONS];
+    let loaded = Runtime::new(guest.module, ctx, &functions);
     let mut rt = match loaded {
         Ok(rt) => rt,
         Err(e) => {
@@ -87,6 +109,8 @@ pub(crate) fn run(guest: &Guest, ctx: Ctx) -> u32 {
         Kind::Wasi => run_wasi(guest, &mut rt),
         Kind::Raw => run_raw(guest, &mut rt),
         Kind::Hostile => run_hostile(&mut rt),
+        #[cfg(feature = "bench")]
+        Kind::Bench => crate::bench::run(&mut rt),
     }
 }
 
@@ -130,6 +154,13 @@ fn run_raw(guest: &Guest, rt: &mut Runtime<Ctx>) -> u32 {
 const MAX_ATTEMPTS: u32 = 64;
 
 fn run_hostile(rt: &mut Runtime<Ctx>) -> u32 {
+    // The whole declared page (wasmi cannot map less), where the wasm3 firmware has its 4 KiB
+    // cap: the guest computes "past the end of memory" from what the host tells it.
+    let end = rt.memory_size();
+    hprintln!(
+        "fw: hostile: the guest memory ends at {} (wasmi's memory)",
+        end
+    );
     let (mut refused, mut trapped, mut accepted, mut failed) = (0u32, 0u32, 0u32, 0u32);
     for n in 0..MAX_ATTEMPTS {
         hprint!("hostile #{:02} ", n);
@@ -138,7 +169,7 @@ fn run_hostile(rt: &mut Runtime<Ctx>) -> u32 {
             failed = failed.saturating_add(1);
             break;
         }
-        match rt.call("attempt", &[u64::from(n)]) {
+        match rt.call("attempt", &[u64::from(n), end]) {
             Ok(Some(slot)) => match low_i32(slot) {
                 -1 => {
                     hprintln!("(none: the list ends)");

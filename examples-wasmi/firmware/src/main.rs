@@ -13,6 +13,11 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "bench")]
+mod bench;
+#[cfg(feature = "bench")]
+#[path = "../../../examples-wasm3/firmware/src/bench_guest.rs"]
+mod bench_guest;
 #[path = "../../../examples-wasm3/firmware/src/board.rs"]
 mod board;
 mod guests;
@@ -27,6 +32,9 @@ mod panic_report;
 #[path = "../../../examples-wasm3/firmware/src/semihosting.rs"]
 #[allow(unsafe_code)] // the board boundary: semihosting calls to QEMU
 mod semihosting;
+#[cfg(feature = "bench")]
+#[path = "../../../examples-wasm3/firmware/src/sink.rs"]
+mod sink;
 #[path = "../../../examples-wasm3/firmware/src/stack.rs"]
 #[allow(unsafe_code)] // the board boundary: volatile stack painting
 mod stack;
@@ -66,7 +74,7 @@ fn run(stack: &Stack) -> u32 {
         Some(name) => guests::find(name),
     };
     let Some(guest) = guest else {
-        hprintln!("fw: unknown guest; the guests are: hello, raw, hostile, bench");
+        hprintln!("fw: unknown guest; the guests are: hello, raw, hostile (and bench, with --features bench)");
         return 2;
     };
     hprintln!(

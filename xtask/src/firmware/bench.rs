@@ -46,7 +46,21 @@ pub(super) struct Bench {
     lean: Vec<(&'static str, f64, f64)>,
     /// The known-loop check: instructions run, instructions counted.
     counter: (u64, u64),
+    /// Every count as read: `(function, variant, instructions)` of `calls` calls (or, for
+    /// the workload, `calls` iterations).
+    counts: Vec<(String, String, u64)>,
     secs: f64,
+}
+
+impl Bench {
+    /// Instructions per call of `function`'s `variant` loop (the loop and the call, nothing
+    /// subtracted), or per iteration of the workload (`"workload"`, `"fill16_expected"`).
+    pub(super) fn per_call(&self, function: &str, variant: &str) -> Option<f64> {
+        self.counts
+            .iter()
+            .find(|c| c.0 == function && c.1 == variant)
+            .map(|c| float(c.2) / float(self.calls))
+    }
 }
 
 /// Runs the bench image `elf` on `board` under `-icount shift=0` and reads its measurements;
@@ -171,17 +185,22 @@ fn parse(stdout: &str, secs: f64) -> Result<Bench, String> {
         }
         rows.push((label, per_call));
     }
+    let counts = counts
+        .iter()
+        .map(|c| (c.0.to_string(), c.1.to_string(), c.3))
+        .collect();
     Ok(Bench {
         calls,
         rows,
         lean,
         counter,
+        counts,
         secs,
     })
 }
 
 /// `n` as a float (the counts stay far below 2^53, where it would round).
-fn float(n: u64) -> f64 {
+pub(super) fn float(n: u64) -> f64 {
     u32::try_from(n).map_or(f64::MAX, f64::from)
 }
 
