@@ -112,12 +112,62 @@ pub fn docs_rs() -> StepResult {
 /// without uploading. The crates go together: `guestmem-alloc` and `guestmem-wasi` are
 /// verified against the packaged `guestmem`, not against crates.io. `--allow-dirty`: the check is of the working
 /// tree, committed or not.
+///
+/// Cargo verifies `guestmem-alloc` and `guestmem-wasi` against a local registry holding the
+/// packaged `guestmem`, and extracts that package under `$CARGO_HOME/registry/src/` in a
+/// directory named after the registry's path. It never extracts a version twice: a copy left by
+/// an earlier run from the same target directory (a CI machine that keeps `CARGO_HOME` between
+/// runs of the same checkout path) would be built instead of today's package, and the check
+/// would judge yesterday's sources. So the copies of our own packages go first.
 pub fn dry_run() -> StepResult {
+    forget_earlier_packages()?;
     let mut args = vec!["publish", "--dry-run", "--allow-dirty"];
     for (name, _) in PUBLISHED {
         args.extend(["-p", name]);
     }
     step("cargo publish --dry-run", &mut cargo(None, &args))
+}
+
+/// Removes every extracted or cached copy of a published crate of this workspace from the
+/// cargo home (`name-VERSION` under `registry/src/*/` and `name-VERSION.crate` under
+/// `registry/cache/*/`). None of them comes from crates.io: these names are ours, and only
+/// earlier dry runs put them there.
+fn forget_earlier_packages() -> StepResult {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let ours = |file: &str| {
+        let file = file.strip_suffix(".crate").unwrap_or(file);
+        PUBLISHED.iter().any(|(name, _)| {
+            file.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+        })
+    };
+    for kind in ["src", "cache"] {
+        let Ok(registries) = std::fs::read_dir(home.join("registry").join(kind)) else {
+            continue; // nothing extracted yet
+        };
+        for registry in registries.flatten() {
+            let Ok(entries) = std::fs::read_dir(registry.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                if !ours(&entry.file_name().to_string_lossy()) {
+                    continue;
+                }
+                let path = entry.path();
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `cargo xtask package-check`: what `cargo publish` does not check.
