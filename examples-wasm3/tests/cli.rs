@@ -21,7 +21,16 @@ fn guest(name: &str) -> PathBuf {
 }
 
 fn cli(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guestmem-wasm3"))
+    program(env!("CARGO_BIN_EXE_guestmem-wasm3"), args, stdin)
+}
+
+/// The comparison binary, `guestmem-wasm3-c-wasi`: the same CLI on wasm3's own C WASI.
+fn c_wasi(args: &[&str], stdin: &[u8]) -> Output {
+    program(env!("CARGO_BIN_EXE_guestmem-wasm3-c-wasi"), args, stdin)
+}
+
+fn program(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(bin)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -294,12 +303,13 @@ fn dir_option_errors() {
     let file = base.join("outside.txt");
     let out = run("rust-files", &["--dir", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(66), "{}", text(&out.stderr));
-    // Empty parts, and with wasm3's own WASI: bad usage.
-    for bad in [
-        &["--dir", "::/data"][..],
-        &["--dir", "x::"],
-        &["--dir", "/tmp", "--wasi", "wasm3"],
-    ] {
+    // Empty parts: bad usage. wasm3's own WASI has no preopens: the comparison binary has
+    // no --dir.
+    let hello = guest("hello");
+    let out = c_wasi(&["run", "--dir", "/tmp", hello.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("unknown option '--dir'"));
+    for bad in [&["--dir", "::/data"][..], &["--dir", "x::"]] {
         let out = run("rust-files", bad);
         assert_eq!(
             out.status.code(),
@@ -327,19 +337,25 @@ fn bench_guest_output() {
 }
 
 #[test]
-fn wasm3_own_wasi_for_comparison() {
-    let out = run(
-        "hello",
-        &["--wasi", "wasm3", "--env", "EXIT_CODE=4", "--", "x"],
-    );
+fn wasm3_own_wasi_in_the_comparison_binary() {
+    let hello = guest("hello");
+    let hello = hello.to_str().unwrap();
+    let out = c_wasi(&["run", hello, "--env", "EXIT_CODE=4", "--", "x"], b"");
     // wasm3 0.4.7's WASI serves no environment: EXIT_CODE is not seen.
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         text(&out.stdout),
         "hello from a wasm3 guest: 2 argument(s)\nargv[0] = hello.wasm\nargv[1] = x\n"
     );
-    let bench = run("bench", &["--wasi", "wasm3", "--", "10"]);
+    let bench = guest("bench");
+    let bench = c_wasi(&["run", bench.to_str().unwrap(), "--", "10"], b"");
     assert_eq!(bench.stdout.len(), 10 * 45);
+    // Its help says what it trusts; the checked CLI has no way to link the C WASI.
+    let help = text(&c_wasi(&["--help"], b"").stdout);
+    assert!(help.contains("trusted guests only"), "{help}");
+    let out = cli(&["run", hello, "--wasi", "wasm3"], b"");
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("unknown option '--wasi'"));
 }
 
 #[test]
@@ -448,9 +464,8 @@ fn bad_usage_exits_64() {
         vec!["frobnicate"],
         vec!["run", hello, "--bogus"],
         vec!["run", hello, "--stack", "lots"],
-        vec!["run", hello, "--wasi", "other"],
+        vec!["run", hello, "--wasi", "wasm3"],
         vec!["run", hello, "--engine", "other"],
-        vec!["run", hello, "--engine", "wasmi", "--wasi", "wasm3"],
         vec!["run", hello, "--env", "NOEQUALS"],
         vec!["run", hello, "stray"],
     ] {
@@ -613,16 +628,12 @@ fn usage_errors_say_what_is_wrong() {
             "--stack needs a number of bytes >= 4096",
         ),
         (
-            &["run", hello, "--wasi", "other"],
-            "--wasi needs guestmem or wasm3, not \"other\"",
+            &["run", hello, "--wasi", "wasm3"],
+            "unknown option '--wasi'",
         ),
         (
             &["run", hello, "--engine", "v8"],
             "--engine needs wasm3 or wasmi, not \"v8\"",
-        ),
-        (
-            &["run", hello, "--wasi", "wasm3", "--engine", "wasmi"],
-            "--wasi wasm3 needs --engine wasm3",
         ),
         (
             &["run", hello, "--no-lower=yes"],
@@ -728,22 +739,27 @@ fn bad_module_files_are_named_never_a_panic() {
     ];
     let out_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-lowered.wasm");
     let out_file = out_file.to_str().unwrap();
-    let commands = |path: &str| -> Vec<Vec<String>> {
+    // Each command, and whether the comparison binary (wasm3's C WASI) runs it.
+    let commands = |path: &str| -> Vec<(bool, Vec<String>)> {
         [
-            &["run", path][..],
-            &["run", "--no-lower", path],
-            &["run", "--wasi", "wasm3", path],
-            &["check", path],
-            &["check", "--lower", path],
-            &["lower", path, out_file],
+            (false, &["run", path][..]),
+            (false, &["run", "--no-lower", path]),
+            (true, &["run", path]),
+            (false, &["check", path]),
+            (false, &["check", "--lower", path]),
+            (false, &["lower", path, out_file]),
         ]
         .iter()
-        .map(|a| a.iter().map(|s| s.to_string()).collect())
+        .map(|(c, a)| (*c, a.iter().map(|s| s.to_string()).collect()))
         .collect()
     };
-    let expect = |args: &[String], prefix: &str, problem: &str| {
+    let expect = |(on_c_wasi, args): &(bool, Vec<String>), prefix: &str, problem: &str| {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = cli(&args, b"");
+        let out = if *on_c_wasi {
+            c_wasi(&args, b"")
+        } else {
+            cli(&args, b"")
+        };
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(65), "{args:?}: {stderr}");
         assert!(
@@ -758,13 +774,13 @@ fn bad_module_files_are_named_never_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     };
     for (path, problem) in &unreadable {
-        for args in commands(path) {
-            expect(&args, &format!("cannot read {path}: "), problem);
+        for command in commands(path) {
+            expect(&command, &format!("cannot read {path}: "), problem);
         }
     }
     for path in &invalid {
-        for args in commands(path) {
-            expect(&args, &format!("{path}: "), "");
+        for command in commands(path) {
+            expect(&command, &format!("{path}: "), "");
         }
     }
 }
@@ -842,6 +858,8 @@ struct Case {
     wasm: Vec<u8>,
     /// Arguments after the module.
     args: Vec<&'static str>,
+    /// Run by the comparison binary, on wasm3's own C WASI (wasm3 only).
+    c_wasi: bool,
     code: i32,
     stdout: &'static str,
     /// `MODULE` stands for the module's path.
@@ -860,24 +878,34 @@ fn case(
         name,
         wasm: wat::parse_str(wat_text).unwrap(),
         args: args.to_vec(),
+        c_wasi: false,
         code,
         stdout,
         stderr,
     }
 }
 
+impl Case {
+    /// The case, run by `guestmem-wasm3-c-wasi`.
+    fn on_c_wasi(self) -> Case {
+        Case {
+            c_wasi: true,
+            ..self
+        }
+    }
+}
+
 fn start_and_error_cases() -> Vec<Case> {
     const TRAP: &str = "trap: [trap] unreachable executed\n";
     const BOTH: &str = "from start\nfrom _start\n";
-    const WASM3: &[&str] = &["--wasi", "wasm3"];
     vec![
         case("start-traps", START_TRAPS, &[], 70, "", TRAP),
         case("start-traps-bare", START_TRAPS_BARE, &[], 70, "", TRAP),
-        case("start-traps-wasm3-wasi", START_TRAPS, WASM3, 70, "", TRAP),
+        case("start-traps-wasm3-wasi", START_TRAPS, &[], 70, "", TRAP).on_c_wasi(),
         case("start-exits", START_EXITS, &[], 7, "", ""),
-        case("start-exits-wasm3-wasi", START_EXITS, WASM3, 7, "", ""),
+        case("start-exits-wasm3-wasi", START_EXITS, &[], 7, "", "").on_c_wasi(),
         case("start-writes", START_WRITES, &[], 0, BOTH, ""),
-        case("start-writes-wasm3-wasi", START_WRITES, WASM3, 0, BOTH, ""),
+        case("start-writes-wasm3-wasi", START_WRITES, &[], 0, BOTH, "").on_c_wasi(),
         case(
             "data-past-memory",
             DATA_PAST_MEMORY,
@@ -927,7 +955,7 @@ fn start_function_runs_after_linking_and_ends_like_start() {
 fn start_cases_on(engine: &str) {
     for mut c in start_and_error_cases() {
         if engine == "wasmi" {
-            if c.args.contains(&"--wasi") {
+            if c.c_wasi {
                 continue;
             }
             if c.name == "data-past-memory" {
@@ -935,9 +963,14 @@ fn start_cases_on(engine: &str) {
             }
         }
         let path = temp_module(c.name, &c.wasm);
-        let mut args = vec!["run", "--engine", engine, path.as_str()];
+        let mut args = vec!["run", path.as_str()];
         args.extend(&c.args);
-        let out = cli(&args, b"");
+        let out = if c.c_wasi {
+            c_wasi(&args, b"")
+        } else {
+            args.extend(["--engine", engine]);
+            cli(&args, b"")
+        };
         let name = format!("{engine}: {}", c.name);
         assert_eq!(
             out.status.code(),
@@ -964,6 +997,7 @@ fn start_and_error_paths_are_clean_under_valgrind() {
         name: "hello",
         wasm: std::fs::read(guest("hello")).unwrap(),
         args: vec!["--env", "EXIT_CODE=3"],
+        c_wasi: false,
         code: 3,
         stdout: "",
         stderr: "",
@@ -977,7 +1011,11 @@ fn start_and_error_paths_are_clean_under_valgrind() {
                 "--errors-for-leak-kinds=definite,indirect,possible",
                 "-q",
             ])
-            .arg(env!("CARGO_BIN_EXE_guestmem-wasm3"))
+            .arg(if c.c_wasi {
+                env!("CARGO_BIN_EXE_guestmem-wasm3-c-wasi")
+            } else {
+                env!("CARGO_BIN_EXE_guestmem-wasm3")
+            })
             .args(["run", &path])
             .args(&c.args)
             .stdin(Stdio::null())

@@ -1,5 +1,5 @@
 //! WASI preview0 (`wasi_unstable`) beside preview1: modules importing either name or both run,
-//! through the library and the CLI (`--wasi guestmem` and `--wasi wasm3`); `fd_seek` and
+//! through the library and the CLI (guestmem's WASI on both engines, and `guestmem-wasm3-c-wasi`); `fd_seek` and
 //! `poll_oneoff` answer each name with its own numbering and layout.
 #![allow(
     clippy::unwrap_used,
@@ -198,14 +198,14 @@ fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi_and_on_wasmi() {
     );
     let hello = temp_module("hello", &wasm(HELLO_P0));
     let mixed = temp_module("mixed", &mixed);
-    let bin = env!("CARGO_BIN_EXE_guestmem-wasm3");
-    let runs: [&[&str]; 3] = [
-        &["--wasi", "guestmem"],
-        &["--wasi", "wasm3"],
-        &["--engine", "wasmi"],
+    let checked = env!("CARGO_BIN_EXE_guestmem-wasm3");
+    let runs: [(&str, &[&str]); 3] = [
+        (checked, &[]),
+        (env!("CARGO_BIN_EXE_guestmem-wasm3-c-wasi"), &[]),
+        (checked, &["--engine", "wasmi"]),
     ];
-    for how in runs {
-        let wasi = how.join(" ");
+    for (bin, how) in runs {
+        let wasi = format!("{bin} {}", how.join(" "));
         let out = Command::new(bin)
             .arg("run")
             .args(how)

@@ -88,7 +88,12 @@ pub fn cli_path() -> PathBuf {
     target_dir().join("release/guestmem-wasm3")
 }
 
-/// Builds the wasm3 example's CLI in release, as a step.
+/// The comparison binary beside it (the same CLI on wasm3's own C WASI), built with it.
+pub fn c_wasi_path() -> PathBuf {
+    target_dir().join("release/guestmem-wasm3-c-wasi")
+}
+
+/// Builds the wasm3 example's CLI (and its comparison twin) in release, as a step.
 pub fn build_cli() -> StepResult {
     step(
         "build the guestmem-wasm3 CLI (release)",

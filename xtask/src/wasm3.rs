@@ -1,11 +1,11 @@
 //! The wasm3 example's commands: `guests` (rebuild the guest modules), the demo, and the WASI
 //! `fd_write` benchmark. Owned by the wasm3 example (examples-wasm3/).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::util::{build_cli, cargo, cli_path, cmd, describe, root, step, StepResult};
+use crate::util::{build_cli, c_wasi_path, cargo, cli_path, cmd, describe, root, step, StepResult};
 
 /// Where the guests' sources and built modules live, relative to the workspace root.
 const GUESTS: &str = "examples-wasm3/guests";
@@ -397,9 +397,9 @@ pub fn demo() -> StepResult {
             Some(65),
         ),
         (
-            "hello with --wasi wasm3",
-            "the same guest on wasm3's own C WASI, for comparison",
-            run_guest(&cli, "hello", &["--wasi", "wasm3", "--", "one"]),
+            "hello on guestmem-wasm3-c-wasi",
+            "the same guest on wasm3's own C WASI (the comparison binary), for comparison",
+            run_guest(&c_wasi_path(), "hello", &["--", "one"]),
             Some(0),
         ),
     ];
@@ -409,10 +409,10 @@ pub fn demo() -> StepResult {
     wasmi_demo(&cli)?;
     // wasm3's own WASI checks no guest pointer: the hostile guest writes past the memory and
     // usually kills the host. Shown, not required.
-    let mut c = run_guest(&cli, "hostile", &["--wasi", "wasm3", "--env", "A=B"]);
+    let mut c = run_guest(&c_wasi_path(), "hostile", &["--env", "A=B"]);
     c.stdout(Stdio::null()).stderr(Stdio::null());
     println!(
-        "\n==> hostile with --wasi wasm3 (for comparison; output hidden)\n    $ {}",
+        "\n==> hostile on guestmem-wasm3-c-wasi (for comparison; output hidden)\n    $ {}",
         describe(&c)
     );
     let status = c.status().map_err(|e| format!("cannot start: {e}"))?;
@@ -426,12 +426,22 @@ fn median(samples: &mut [f64]) -> f64 {
     samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// The benchmark's configurations: a column name and the `run` options that select it.
-const BENCH_CONFIGS: [(&str, &[&str]); 3] = [
-    ("guestmem WASI on wasm3", &["--wasi", "guestmem"]),
-    ("wasm3's C WASI", &["--wasi", "wasm3"]),
-    ("guestmem WASI on wasmi", &["--engine", "wasmi"]),
+/// The benchmark's configurations: a column name, whether the comparison binary
+/// (`guestmem-wasm3-c-wasi`) runs it, and the `run` options that select it.
+const BENCH_CONFIGS: [(&str, bool, &[&str]); 3] = [
+    ("guestmem WASI on wasm3", false, &[]),
+    ("wasm3's C WASI", true, &[]),
+    ("guestmem WASI on wasmi", false, &["--engine", "wasmi"]),
 ];
+
+/// The binary that runs a configuration.
+fn program(c_wasi: bool) -> PathBuf {
+    if c_wasi {
+        c_wasi_path()
+    } else {
+        cli_path()
+    }
+}
 
 /// Wall time of one benchmark run, in milliseconds.
 fn wall_ms(cli: &Path, config: &[&str], rounds: &str) -> Result<f64, String> {
@@ -487,9 +497,9 @@ pub fn bench(args: &[String]) -> StepResult {
         .map_err(|_| format!("bench: bad ROUNDS {rounds}"))?;
     let cg_rounds = (rounds_n / 10).max(1).to_string();
     build_cli()?;
-    let cli = cli_path();
     let mut walls = Vec::new();
-    for (_, config) in BENCH_CONFIGS {
+    for (_, c_wasi, config) in BENCH_CONFIGS {
+        let cli = program(c_wasi);
         wall_ms(&cli, config, rounds)?; // warm up the page cache
         let mut samples = (0..7)
             .map(|_| wall_ms(&cli, config, rounds))
@@ -498,7 +508,7 @@ pub fn bench(args: &[String]) -> StepResult {
     }
     let counts: Vec<Option<u64>> = BENCH_CONFIGS
         .iter()
-        .map(|(_, config)| instructions(&cli, config, &cg_rounds))
+        .map(|&(_, c_wasi, config)| instructions(&program(c_wasi), config, &cg_rounds))
         .collect();
     println!("\nfd_write benchmark: {rounds} calls x 4 iovecs to /dev/null (callgrind: {cg_rounds} calls)");
     println!("(one release binary: the Rust code at opt-level 3, wasm3's C, both WASIs included, at -O3)");
@@ -506,8 +516,10 @@ pub fn bench(args: &[String]) -> StepResult {
         "(ratios against guestmem's WASI on wasm3; per call: the whole process's count / calls)"
     );
     print!("| measure |");
-    for (name, config) in BENCH_CONFIGS {
-        print!(" {name} (`{}`) |", config.join(" "));
+    for (name, c_wasi, config) in BENCH_CONFIGS {
+        let bin = program(c_wasi);
+        let bin = bin.file_name().unwrap_or_default().to_string_lossy();
+        print!(" {name} (`{bin} run {}`) |", config.join(" "));
     }
     println!("\n|---|---:|---:|---:|");
     let row = |name: &str, cells: Vec<String>| println!("| {name} | {} |", cells.join(" | "));
