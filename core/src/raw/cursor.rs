@@ -3,7 +3,7 @@
 use super::borrow::BorrowKind;
 use super::frame::FrameRef;
 use super::plain::Transparent;
-use super::range::{check, fast, Access, HostRange};
+use super::range::{checked, Access, HostRange};
 use crate::GuestError;
 
 /// An array of guest memory whose bounds and alignment were checked once, copied in or out one
@@ -40,10 +40,7 @@ impl<'m> Cursor<'m> {
         write: bool,
     ) -> Result<Self, GuestError> {
         let access = if write { Access::Write } else { Access::Read };
-        let range = match fast(mem, offset, len, align) {
-            Some(range) => range,
-            None => check(mem, offset, len, align, access)?,
-        };
+        let range = checked(mem, offset, len, align, access)?;
         Ok(Cursor {
             mem,
             left: range.len(),

@@ -31,24 +31,9 @@ pub(crate) use lend::{Lent, LentMut, LentStr};
 pub(crate) use plain::Plain;
 pub use plain::Transparent;
 
-use range::{check, Access, HostRange, Parts};
+use range::{checked, Access};
 
 use crate::GuestError;
-
-/// The host bytes of a range for `access`: the inlined fast path, else the full check.
-#[inline(always)]
-fn checked<'m>(
-    mem: FrameRef<'m>,
-    offset: u32,
-    len: u32,
-    align: u32,
-    access: Access,
-) -> Result<HostRange<'m>, GuestError> {
-    match range::fast(mem, offset, len, align) {
-        Some(range) => Ok(range),
-        None => check(mem, offset, len, align, access),
-    }
-}
 
 /// Checks `len` bytes at `offset`, aligned to `align` in the guest, as a read would, without
 /// reading them.
@@ -95,25 +80,7 @@ pub(crate) fn read_array<const N: usize>(
     align: u32,
 ) -> Result<[u8; N], GuestError> {
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
-    match range::fast(mem, offset, len, align) {
-        Some(range) => range.read_array(),
-        None => read_array_slow(Parts::of(mem, offset, len, Access::Read), align),
-    }
-}
-
-/// [`read_array`] past its fast path: the frame's parts by value (so that the fast path's
-/// base, length and count stay in registers), and one out-of-line function for every size.
-#[inline(always)]
-fn read_array_slow<const N: usize>(parts: Parts<'_>, align: u32) -> Result<[u8; N], GuestError> {
-    let mut bytes = [0u8; N];
-    read_slow(parts, align, &mut bytes)?;
-    Ok(bytes)
-}
-
-/// The full check and the copy of the range of `parts` into `dst`, of its length, out of line.
-#[inline(never)]
-fn read_slow(parts: Parts<'_>, align: u32, dst: &mut [u8]) -> Result<(), GuestError> {
-    parts.check(align)?.copy_to(dst, Transparent::new())
+    checked(mem, offset, len, align, Access::Read)?.read_array()
 }
 
 /// Writes `bytes` at `offset`, aligned to `align` in the guest.
@@ -129,16 +96,7 @@ pub(crate) fn write_array<const N: usize>(
     bytes: [u8; N],
 ) -> Result<(), GuestError> {
     let len = u32::try_from(N).map_err(|_| GuestError::PtrOverflow)?;
-    match range::fast(mem, offset, len, align) {
-        Some(range) => range.write_array(bytes),
-        None => write_slow(Parts::of(mem, offset, len, Access::Write), align, &bytes),
-    }
-}
-
-/// [`write_array`] past its fast path, out of line (as [`read_array_slow`]).
-#[inline(never)]
-fn write_slow(parts: Parts<'_>, align: u32, src: &[u8]) -> Result<(), GuestError> {
-    parts.check(align)?.copy_from(src, Transparent::new())
+    checked(mem, offset, len, align, Access::Write)?.write_array(bytes)
 }
 
 /// Copies the `len` bytes at `offset`, aligned to `align` in the guest, into `dst`, plain
@@ -286,6 +244,50 @@ mod tests {
         assert_eq!(read_array::<4>(mem, 12, 4), Ok([1, 2, 3, 4]));
         assert!(read_array::<8>(mem, 12, 4).is_err());
         assert!(write_array(mem, 12, 4, [0; 8]).is_err());
+    }
+
+    /// With views live, the inlined check reads the table: an access beside a view passes, one
+    /// across it is refused with the error the general check gives, and a refusal for bounds or
+    /// alignment keeps its precedence over the conflict.
+    #[test]
+    fn live_views_are_checked_inline_with_the_general_check_errors() {
+        let mut buf = [0u8; 16];
+        let frame = GuestFrame::new(&mut buf);
+        let mem = FrameRef::from(&frame);
+        let view = crate::GuestPtr::<[u8]>::new(mem, (4, 4));
+        let shared = view.as_slice().unwrap();
+        assert_eq!(read_array::<4>(mem, 4, 4), Ok([0; 4]));
+        assert_eq!(write_array(mem, 8, 4, [1; 4]), Ok(()));
+        assert_eq!(
+            write_array(mem, 4, 4, [1; 4]),
+            Err(GuestError::BorrowConflict(Region::new(4, 4)))
+        );
+        assert_eq!(
+            write_array(mem, 6, 2, [1; 2]),
+            Err(GuestError::BorrowConflict(Region::new(6, 2)))
+        );
+        assert_eq!(
+            write_array(mem, 5, 2, [1; 2]),
+            Err(GuestError::PtrNotAligned(Region::new(5, 2), 2))
+        );
+        assert_eq!(
+            write_array(mem, 16, 4, [1; 4]),
+            Err(GuestError::PtrOutOfBounds(Region::new(16, 4)))
+        );
+        assert_eq!(
+            write_array(mem, u32::MAX, 4, [1; 4]),
+            Err(GuestError::PtrOverflow)
+        );
+        assert_eq!(&*shared, &[0; 4]);
+        drop(shared);
+        let exclusive = view.as_slice_mut().unwrap();
+        assert_eq!(
+            read_array::<2>(mem, 6, 2),
+            Err(GuestError::BorrowConflict(Region::new(6, 2)))
+        );
+        assert_eq!(read_array::<4>(mem, 0, 4), Ok([0; 4]));
+        drop(exclusive);
+        assert_eq!(read_array::<4>(mem, 8, 4), Ok([1; 4]));
     }
 
     #[test]

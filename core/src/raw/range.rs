@@ -108,11 +108,8 @@ pub(in crate::raw) fn check_slow(
 }
 
 /// A frame's base and length, a range, and whether the frame's views allow the access at hand
-/// to it, by value: what
-/// the out-of-line slow paths take, so that no pointer into the frame reaches a call. The
-/// frame's base, length and count of views then never escape, and the compiler keeps them in
-/// registers across a loop of accesses. (The views are checked inline, before the call, by
-/// reading the frame's table; reading lets nothing escape.)
+/// to it, by value: what the general check ([`check_slow`], for any alignment and for new
+/// views) takes out of line, so that no pointer into the frame reaches a call.
 #[derive(Clone, Copy)]
 pub(in crate::raw) struct Parts<'m> {
     base: *mut u8,
@@ -131,13 +128,7 @@ impl<'m> Parts<'m> {
     #[inline(always)]
     pub(in crate::raw) fn of(mem: FrameRef<'m>, offset: u32, len: u32, access: Access) -> Self {
         let (base, mem_len, live) = mem.parts();
-        let region = Region::new(offset, len);
-        let allowed = live == 0
-            || match access {
-                Access::Read => mem.live_slots().allow(region, BorrowKind::Shared),
-                Access::Write => mem.live_slots().allow(region, BorrowKind::Mut),
-                Access::View => true,
-            };
+        let allowed = allowed(mem, live, Region::new(offset, len), access);
         Parts {
             base,
             mem_len,
@@ -191,10 +182,96 @@ impl<'m> Parts<'m> {
     }
 }
 
-/// The fast path of [`check`], inlined at every access: the host bytes of the `len` bytes at
-/// `offset` if they are inside the frame and aligned to `align` (a power of two) and no view is
-/// live, so that every access is allowed; `None` sends the caller to [`check`], which also says
-/// why a range is refused.
+/// The range check of every access, inlined: [`check`]'s answer, where only a refusal goes out
+/// of line.
+///
+/// For an `align` that is a power of two (every type's; a constant, so the test folds away)
+/// [`fast`] decides exactly, bounds, alignment and views, and the one call is on the refusal's
+/// path, which leaves the caller's loop: the loop's continuing paths call nothing, so the
+/// compiler may keep the frame's base, length and count of views in registers across it.
+#[inline(always)]
+pub(in crate::raw) fn checked(
+    mem: FrameRef<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    access: Access,
+) -> Result<HostRange<'_>, GuestError> {
+    if !align.is_power_of_two() {
+        return check(mem, offset, len, align, access);
+    }
+    match fast(mem, offset, len, align, access) {
+        Some(range) => Ok(range),
+        None => Err(refused(mem.parts().1, offset, len, align).error()),
+    }
+}
+
+/// Which rule refused a range, and the range: what [`refused`] returns, small enough for two
+/// registers. The caller builds the [`GuestError`] from it inline, so the compiler sees that
+/// the error is an error: an opaque `GuestError` written by the call could, for all it knows,
+/// hold the bit pattern its caller's `Result` uses for `Ok` (the error's tag is the niche), and
+/// the refusal's path would then lead back into the caller's loop, call and all.
+#[derive(Clone, Copy)]
+pub(in crate::raw) struct Refusal {
+    rule: Rule,
+    offset: u32,
+    len: u32,
+    align: u32,
+}
+
+/// The rules of [`check`], in their order of precedence.
+#[derive(Clone, Copy)]
+enum Rule {
+    Overflow,
+    Misaligned,
+    OutOfBounds,
+    Conflict,
+}
+
+impl Refusal {
+    /// The error [`check`] gives for this refusal.
+    #[inline(always)]
+    pub(in crate::raw) fn error(self) -> GuestError {
+        let region = Region::new(self.offset, self.len);
+        match self.rule {
+            Rule::Overflow => GuestError::PtrOverflow,
+            Rule::Misaligned => GuestError::PtrNotAligned(region, self.align),
+            Rule::OutOfBounds => GuestError::PtrOutOfBounds(region),
+            Rule::Conflict => GuestError::BorrowConflict(region),
+        }
+    }
+}
+
+/// Why [`fast`] refused a range with a power-of-two `align` in a memory of `mem_len` bytes: the
+/// rule [`check`] would name. Outside the memory or misaligned: the first of overflow,
+/// alignment, bounds; inside and aligned, `fast` refuses only for a live view. By value, out of
+/// line.
+#[cold]
+#[inline(never)]
+fn refused(mem_len: u32, offset: u32, len: u32, align: u32) -> Refusal {
+    let end = u64::from(offset).wrapping_add(u64::from(len));
+    let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
+    let rule = if offset.checked_add(len).is_none() {
+        Rule::Overflow
+    } else if misaligned {
+        Rule::Misaligned
+    } else if end > u64::from(mem_len) {
+        Rule::OutOfBounds
+    } else {
+        Rule::Conflict
+    };
+    Refusal {
+        rule,
+        offset,
+        len,
+        align,
+    }
+}
+
+/// The inlined check: the host bytes of the `len` bytes at `offset` if they are inside the
+/// frame, aligned to `align` (a power of two), and no live view forbids `access` to them (a
+/// new view, [`Access::View`], is the caller's to check); else `None`, exactly when [`check`]
+/// refuses the range. With no view live the table is not read past its count.
 ///
 /// Bytes (`align == 1`): `offset + len <= mem_len`, in `u64`, as the hand-written check does.
 /// Wider types: one comparison does bounds and alignment. With `shift = log2(align)`, rotating
@@ -210,9 +287,10 @@ pub(in crate::raw) fn fast(
     offset: u32,
     len: u32,
     align: u32,
+    access: Access,
 ) -> Option<HostRange<'_>> {
     let (base, mem_len, live) = mem.parts();
-    if !align.is_power_of_two() || live != 0 {
+    if !align.is_power_of_two() {
         return None;
     }
     let inside = if align == 1 {
@@ -225,6 +303,10 @@ pub(in crate::raw) fn fast(
     if !inside {
         return None;
     }
+    let region = Region::new(offset, len);
+    if !allowed(mem, live, region, access) {
+        return None;
+    }
     let host_offset = usize::try_from(offset).ok()?;
     let host_len = usize::try_from(len).ok()?;
     // SAFETY: `offset + len <= mem_len` (argued above): `base + offset` is inside the frame's
@@ -233,7 +315,20 @@ pub(in crate::raw) fn fast(
     let start = unsafe { base.add(host_offset) };
     // SAFETY: 1. `start .. start + len` is inside `base .. base + mem_len` of the frame `mem`,
     // borrowed for `'m` (empty when `len == 0`). 2. `host_len` is `len`, the region's length.
-    Some(unsafe { HostRange::new_unchecked(start, host_len, Region::new(offset, len)) })
+    Some(unsafe { HostRange::new_unchecked(start, host_len, region) })
+}
+
+/// Whether the `live` views of `mem` allow `access` to `region`; a new view
+/// ([`Access::View`]) is the caller's to check. Inline: it only reads the frame's table, past
+/// its count only when a view is live.
+#[inline(always)]
+fn allowed(mem: FrameRef<'_>, live: usize, region: Region, access: Access) -> bool {
+    live == 0
+        || match access {
+            Access::Read => mem.live_slots().allow(region, BorrowKind::Shared),
+            Access::Write => mem.live_slots().allow(region, BorrowKind::Mut),
+            Access::View => true,
+        }
 }
 
 /// Why [`check`] refused a range: its first failing rule. Off the hot path.
