@@ -155,13 +155,10 @@ impl<'m> Parts<'m> {
         let end = u64::from(offset).wrapping_add(u64::from(len));
         // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
         let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
-        if end > u64::from(mem_len) || misaligned {
-            return Err(refusal(offset, len, align));
+        if end > u64::from(mem_len) || misaligned || !allowed {
+            return Err(refused(mem_len, offset, len, align).error());
         }
         let region = Region::new(offset, len);
-        if !allowed {
-            return Err(GuestError::BorrowConflict(region));
-        }
         // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
         // frame's invariant), which is at most `isize::MAX`.
         let host_offset =
@@ -242,10 +239,10 @@ impl Refusal {
     }
 }
 
-/// Why [`fast`] refused a range with a power-of-two `align` in a memory of `mem_len` bytes: the
-/// rule [`check`] would name. Outside the memory or misaligned: the first of overflow,
-/// alignment, bounds; inside and aligned, `fast` refuses only for a live view. By value, out of
-/// line.
+/// Why a range of a memory of `mem_len` bytes was refused, for [`fast`] and [`check`] alike:
+/// its first failing rule. Outside the memory or misaligned: the first of overflow, alignment
+/// (`align == 0` is none), bounds; inside and aligned, only a live view refuses it. By value,
+/// out of line.
 #[cold]
 #[inline(never)]
 fn refused(mem_len: u32, offset: u32, len: u32, align: u32) -> Refusal {
@@ -329,19 +326,6 @@ fn allowed(mem: FrameRef<'_>, live: usize, region: Region, access: Access) -> bo
             Access::Write => mem.live_slots().allow(region, BorrowKind::Mut),
             Access::View => true,
         }
-}
-
-/// Why [`check`] refused a range: its first failing rule. Off the hot path.
-#[cold]
-fn refusal(offset: u32, len: u32, align: u32) -> GuestError {
-    let region = Region::new(offset, len);
-    if offset.checked_add(len).is_none() {
-        GuestError::PtrOverflow
-    } else if offset.checked_rem(align).is_some_and(|r| r != 0) {
-        GuestError::PtrNotAligned(region, align)
-    } else {
-        GuestError::PtrOutOfBounds(region)
-    }
 }
 
 impl HostRange<'_> {
