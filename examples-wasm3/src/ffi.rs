@@ -85,26 +85,6 @@ fn trap_pointer(trap: Trap) -> *const c_void {
 /// `guestmem_wasm3::validate` (feature `validate`) — checked by this crate, or promised by
 /// whoever made the value with `TrustedModule::new`.
 ///
-/// The embedder's promise that a guest is trusted: what linking wasm3's own C WASI needs,
-/// which checks no pointer or length the guest passes it (a hostile guest makes it write
-/// outside guest memory, in the host).
-#[cfg(feature = "wasm3-wasi")]
-#[derive(Clone, Copy, Debug)]
-pub struct TrustedGuest(());
-
-#[cfg(feature = "wasm3-wasi")]
-impl TrustedGuest {
-    /// Vouches for every guest that will run on the runtime it is given to.
-    ///
-    /// # Safety
-    ///
-    /// 1. Every guest run on a runtime linked with wasm3's own WASI passes it only pointers
-    ///    and lengths that lie inside its memory: wasm3 0.4.7's C WASI checks none of them.
-    pub const unsafe fn new() -> Self {
-        TrustedGuest(())
-    }
-}
-
 /// Without the `validate` feature (no allocator, e.g. firmware) the runtime cannot check a
 /// module itself: [`Runtime::new_trusted`](crate::Runtime::new_trusted) takes one of these,
 /// and making it is the one promise the embedder signs.
@@ -180,9 +160,10 @@ pub(crate) struct RawRuntime<'m, C> {
     /// The cookie of every host function linked here.
     ctx: NonNull<C>,
     start: Start,
-    /// wasm3 keeps pointers into the module's bytes for as long as the module lives, and host
-    /// functions use the context until the runtime is freed.
-    _borrows: PhantomData<(&'m [u8], &'m mut C)>,
+    /// The module's bytes: wasm3 keeps pointers into them for as long as the module lives.
+    wasm: &'m [u8],
+    /// Host functions use the context until the runtime is freed.
+    _borrows: PhantomData<&'m mut C>,
 }
 
 impl<'m, C> RawRuntime<'m, C> {
@@ -229,6 +210,7 @@ impl<'m, C> RawRuntime<'m, C> {
                     memory: Wasm3Memory::new(rt),
                     ctx: NonNull::from(ctx),
                     start: start.map_or(Start::Done, Start::Pending),
+                    wasm: bytes,
                     _borrows: PhantomData,
                 };
                 if let Some(limit) = memory_limit {
@@ -322,15 +304,24 @@ impl<'m, C> RawRuntime<'m, C> {
         })
     }
 
-    /// Links wasm3's own C implementation of WASI preview1.
+    /// Links wasm3's own C implementation of WASI preview1, if the module loaded is `guest`.
     ///
     /// # Errors
     ///
-    /// wasm3's message.
+    /// When the module loaded is not `guest`'s bytes; wasm3's message.
     #[cfg(feature = "wasm3-wasi")]
-    pub(crate) fn link_wasm3_wasi(&mut self) -> Result<(), &'static CStr> {
-        // SAFETY: the module is live and loaded (invariant). The C functions check nothing the
-        // guest passes them — that is the comparison this crate exists for.
+    pub(crate) fn link_wasm3_wasi(
+        &mut self,
+        guest: crate::audited::TrustedGuest<'_>,
+    ) -> Result<(), &'static CStr> {
+        if guest.wasm() != self.wasm {
+            return Err(c"the module loaded is not the trusted guest");
+        }
+        // SAFETY: the module is live and loaded (invariant), and it is `guest`'s bytes
+        // (checked just above): an audited guest or its lowering (`TrustedGuest`'s invariant,
+        // its fields private to `audited`, whose only constructor compares the bytes), whose
+        // every WASI call passes pointers and lengths inside its memory (the audit in
+        // `audited`'s docs). So the C functions, which check none of them, stay inside it.
         check(unsafe { m3::m3_LinkWASI(self.module.as_ptr()) })
     }
 

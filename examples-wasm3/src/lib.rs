@@ -22,7 +22,9 @@ extern crate alloc;
 // wasm3 calls for a host function, behind a safe API. Everything else, `host_fn!`'s expansion
 // included, is safe code. The slot ABI and the WASI functions are `guestmem-wasi`'s
 // (engine-neutral), the `env` functions `guestmem-example-host`'s. Modules import downwards
-// only: ffi <- glue <- runtime, wasi, raw_host.
+// only: lower <- audited <- ffi <- glue <- runtime, wasi, raw_host.
+#[cfg(feature = "wasm3-wasi")]
+mod audited;
 #[allow(unsafe_code)] // the FFI boundary: every unsafe operation on wasm3
 mod ffi;
 pub mod glue;
@@ -35,7 +37,7 @@ pub mod validate;
 pub mod wasi;
 
 #[cfg(feature = "wasm3-wasi")]
-pub use ffi::TrustedGuest;
+pub use audited::TrustedGuest;
 #[cfg(not(feature = "validate"))]
 pub use ffi::TrustedModule;
 pub use ffi::Wasm3Memory;

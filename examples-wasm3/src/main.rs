@@ -10,7 +10,7 @@ mod cli;
 /// This program: guestmem's WASI only.
 const PROGRAM: cli::Program = cli::Program {
     name: "guestmem-wasm3",
-    c_wasi: None,
+    c_wasi: false,
 };
 
 fn main() -> std::process::ExitCode {

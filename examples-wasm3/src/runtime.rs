@@ -431,17 +431,36 @@ impl<'m, C> Runtime<'m, C> {
         fs.iter().try_for_each(|f| self.link(f).map(|_| ()))
     }
 
-    /// Links wasm3's own C implementation of WASI preview1 (for comparison only: it checks no
-    /// guest pointer and gives the guest the host's current directory), on the embedder's
-    /// promise that the guest is trusted ([`TrustedGuest`](crate::TrustedGuest), whose
-    /// constructor is `unsafe`): a hostile guest makes it write outside guest memory.
+    /// Links wasm3's own C implementation of WASI preview1, for comparison only: it checks no
+    /// guest pointer and gives the guest the host's current directory, so it is linked only
+    /// for a [`TrustedGuest`](crate::TrustedGuest), one of the repository's audited guests,
+    /// and only if that is the module this runtime loaded.
     ///
     /// # Errors
     ///
-    /// [`LinkError`] when wasm3 fails.
+    /// [`LinkError`] when the module loaded is not `guest`'s bytes, or when wasm3 fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem_wasm3::{Runtime, TrustedGuest};
+    ///
+    /// let hello = guestmem_wasm3::lower(include_bytes!("../guests/hello.wasm"))?;
+    /// let guest = TrustedGuest::audited(&hello).ok_or("not audited")?;
+    /// let mut ctx = ();
+    /// let mut rt = Runtime::new(guest.wasm(), &mut ctx, 64 * 1024)?;
+    /// rt.link_wasm3_wasi(guest)?;
+    /// assert_eq!(rt.unlinked_imports().count(), 0);
+    ///
+    /// // Trust goes with the bytes, not with the runtime: another module is refused.
+    /// let bench = include_bytes!("../guests/bench.wasm");
+    /// let other = TrustedGuest::audited(bench).ok_or("not audited")?;
+    /// assert!(rt.link_wasm3_wasi(other).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "wasm3-wasi")]
-    pub fn link_wasm3_wasi(&mut self, _trust: crate::TrustedGuest) -> Result<(), LinkError> {
-        self.raw.link_wasm3_wasi().map_err(|e| LinkError {
+    pub fn link_wasm3_wasi(&mut self, guest: crate::TrustedGuest<'_>) -> Result<(), LinkError> {
+        self.raw.link_wasm3_wasi(guest).map_err(|e| LinkError {
             import: Message::new(&[b"wasi_snapshot_preview1"]),
             reason: e.to_str().unwrap_or("?"),
         })?;

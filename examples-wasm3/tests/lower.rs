@@ -60,15 +60,6 @@ fn run(name: &str, bytes: &[u8], extra: &[&str]) -> Output {
     cli(&args)
 }
 
-/// `guestmem-wasm3-c-wasi run <module>`: on wasm3's own C WASI.
-fn run_on_c_wasi(name: &str, bytes: &[u8]) -> Output {
-    let path = temp_module(name, bytes);
-    program(
-        env!("CARGO_BIN_EXE_guestmem-wasm3-c-wasi"),
-        &["run", path.as_str()],
-    )
-}
-
 /// Checks the status, stdout and stderr of a run (`stderr` as a substring).
 #[track_caller]
 fn expect(out: &Output, code: i32, stdout: &str, stderr: &str) {
@@ -395,7 +386,6 @@ fn padded_module() -> Vec<u8> {
 fn padded_lebs_are_re_encoded() {
     let module = padded_module();
     expect(&run("padded", &module, &[]), 42, "", "");
-    expect(&run_on_c_wasi("padded-wasm3-wasi", &module), 42, "", "");
     expect(
         &run("padded-raw", &module, &["--no-lower"]),
         65,
@@ -501,7 +491,6 @@ fn duplicate_imports_are_merged() {
             (call_indirect (type $exit) (i32.add (call $g) (i32.const 4)) (i32.const 1))))"#,
     );
     expect(&run("dup", &module, &[]), 9, "", "");
-    expect(&run_on_c_wasi("dup-wasm3-wasi", &module), 9, "", "");
     expect(
         &run("dup-raw", &module, &["--no-lower"]),
         65,

@@ -1,5 +1,5 @@
 //! WASI preview0 (`wasi_unstable`) beside preview1: modules importing either name or both run,
-//! through the library and the CLI (guestmem's WASI on both engines, and `guestmem-wasm3-c-wasi`); `fd_seek` and
+//! through the library and the CLI (guestmem's WASI on both engines); `fd_seek` and
 //! `poll_oneoff` answer each name with its own numbering and layout.
 #![allow(
     clippy::unwrap_used,
@@ -199,11 +199,7 @@ fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi_and_on_wasmi() {
     let hello = temp_module("hello", &wasm(HELLO_P0));
     let mixed = temp_module("mixed", &mixed);
     let checked = env!("CARGO_BIN_EXE_guestmem-wasm3");
-    let runs: [(&str, &[&str]); 3] = [
-        (checked, &[]),
-        (env!("CARGO_BIN_EXE_guestmem-wasm3-c-wasi"), &[]),
-        (checked, &["--engine", "wasmi"]),
-    ];
+    let runs: [(&str, &[&str]); 2] = [(checked, &[]), (checked, &["--engine", "wasmi"])];
     for (bin, how) in runs {
         let wasi = format!("{bin} {}", how.join(" "));
         let out = Command::new(bin)
@@ -215,7 +211,6 @@ fn the_cli_runs_preview0_and_mixed_modules_with_either_wasi_and_on_wasmi() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(4), "{wasi}: {stderr}");
         assert_eq!(out.stdout, b"hello, preview0\n", "{wasi}");
-        // wasm3's C WASI has no poll_oneoff: ours fills in, under wasi_unstable too.
         let out = Command::new(bin)
             .arg("run")
             .args(how)

@@ -41,16 +41,16 @@ const EX_CANTCREAT: u8 = 73;
 pub(crate) struct Program {
     /// The program's name, in messages and the help.
     pub(crate) name: &'static str,
-    /// `Some`: link wasm3's own C WASI (the comparison binary, which made the promise);
-    /// `None`: guestmem's.
-    pub(crate) c_wasi: Option<TrustedGuest>,
+    /// `true`: link wasm3's own C WASI, for the audited guests only (the comparison binary);
+    /// `false`: guestmem's.
+    pub(crate) c_wasi: bool,
 }
 
 /// The program's name, in messages and the help.
 const NAME: &str = crate::PROGRAM.name;
 
 /// Whether this program runs guests on wasm3's own C WASI.
-const C_WASI: bool = crate::PROGRAM.c_wasi.is_some();
+const C_WASI: bool = crate::PROGRAM.c_wasi;
 
 /// The default wasm3 value stack: 1 MiB.
 const DEFAULT_STACK: u32 = 1 << 20;
@@ -151,10 +151,12 @@ const RUN_C_WASI: Cmd = Cmd {
     about: &[
         "As guestmem-wasm3 run on wasm3, but with wasm3 0.4.7's own C WASI linked",
         "first (guestmem's serves only what it lacks), for comparison. It checks no",
-        "pointer or length the guest passes: run only guests you trust; a hostile",
-        "one writes outside its memory, into this process. It has no preopened",
-        "directory and serves no environment (--env is seen by guestmem's functions",
-        "only).",
+        "pointer or length the guest passes (a hostile guest writes outside its",
+        "memory, into this process), so it runs only the repository's audited",
+        "guests, hello.wasm and bench.wasm (their bytes, or with --no-lower as",
+        "built): any other module is refused (exit 65) before it is loaded. It has",
+        "no preopened directory and serves no environment (--env is seen by",
+        "guestmem's functions only).",
     ],
     options: &[ENV_OPT, STACK_OPT, NO_LOWER_OPT, GUEST_ARGS_OPT],
 };
@@ -222,7 +224,7 @@ fn full_help() -> String {
     let mut out = format!(
         "NAME\n    {NAME} - {}\n\nSYNOPSIS\n",
         if C_WASI {
-            "run WebAssembly programs on wasm3 0.4.7 with its own C WASI (trusted guests only)"
+            "run the audited guests on wasm3 0.4.7 with its own C WASI, for comparison"
         } else {
             "run WebAssembly programs on wasm3 0.4.7 or wasmi with guestmem's WASI"
         }
@@ -605,6 +607,19 @@ fn lower(input: &OsStr, output: &OsStr) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// The comparison binary's refusal of a module that is not an audited guest.
+fn not_audited(path: &OsStr) -> Failure {
+    let names: Vec<&str> = TrustedGuest::names().collect();
+    module_error(
+        path,
+        format_args!(
+            "not an audited guest: {NAME} runs wasm3's C WASI, which checks no guest pointer, \
+             only for {}",
+            names.join(" and ")
+        ),
+    )
+}
+
 fn run(opts: RunOptions) -> Result<u8, Failure> {
     let path = opts.module.as_os_str();
     let lower = opts.lower && opts.engine == Engine::Wasm3;
@@ -630,10 +645,17 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
     if opts.engine == Engine::Wasmi {
         return run_wasmi(path, &wasm, ctx);
     }
+    // Before anything of the module runs or is loaded: wasm3's C WASI is for the audited
+    // guests only.
+    let trusted = if C_WASI {
+        Some(TrustedGuest::audited(&wasm).ok_or_else(|| not_audited(path))?)
+    } else {
+        None
+    };
     let mut rt = Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| module_error(path, e))?;
     let link = |e: guestmem_wasm3::LinkError| module_error(path, e);
-    if let Some(trust) = crate::PROGRAM.c_wasi {
-        rt.link_wasm3_wasi(trust).map_err(link)?;
+    if let Some(guest) = trusted {
+        rt.link_wasm3_wasi(guest).map_err(link)?;
     }
     // Ours: all of WASI, or only what wasm3 0.4.7's C WASI lacks. Both
     // names: preview1 (`wasi_snapshot_preview1`) and preview0 (`wasi_unstable`).
