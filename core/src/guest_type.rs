@@ -92,6 +92,7 @@ pub trait GuestType<'a>: Sized {
     /// # Errors
     ///
     /// Any error of [`GuestPtr::read`].
+    #[inline]
     fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
         with_scratch(Self::GUEST_SIZE, |bytes| {
             // Copied out first: `decode` (user code) runs on the copy, with no range held.
@@ -112,6 +113,7 @@ pub trait GuestType<'a>: Sized {
     /// # Errors
     ///
     /// Any error of [`GuestPtr::write`].
+    #[inline]
     fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
         with_scratch(Self::GUEST_SIZE, |bytes| {
             // Encoded first: `encode` (user code) runs before the range is checked.
@@ -259,12 +261,13 @@ macro_rules! primitives {
                 Ok(())
             }
 
-            #[inline]
+            // Always inlined: the check and one load or store, the refusal out of line.
+            #[inline(always)]
             fn read(ptr: &GuestPtr<'a, Self>) -> Result<Self, GuestError> {
                 raw::read_array(ptr.mem(), ptr.offset(), Self::GUEST_ALIGN).map(<$t>::from_le_bytes)
             }
 
-            #[inline]
+            #[inline(always)]
             fn write(ptr: &GuestPtr<'_, Self>, val: Self) -> Result<(), GuestError> {
                 raw::write_array(ptr.mem(), ptr.offset(), Self::GUEST_ALIGN, val.to_le_bytes())
             }

@@ -186,7 +186,7 @@ impl<'a, T> GuestPtr<'a, T> {
     /// );
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn read(&self) -> Result<T, GuestError>
     where
         T: GuestType<'a>,
@@ -215,7 +215,7 @@ impl<'a, T> GuestPtr<'a, T> {
     /// assert_eq!(bytes, [0, 0, 0xfe, 0xff]);
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn write(&self, val: T) -> Result<(), GuestError>
     where
         T: GuestType<'a>,

@@ -519,6 +519,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// array.as_ptr().write(b'B')?;
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn as_slice(&self) -> Result<GuestSlice<'a, T>, GuestError> {
         GuestSlice::new(self.mem(), self.offset_base(), self.len())
     }
@@ -545,6 +546,7 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// assert_eq!(&bytes, b"HELLO");
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn as_slice_mut(&self) -> Result<GuestSliceMut<'a, T>, GuestError> {
         GuestSliceMut::new(self.mem(), self.offset_base(), self.len())
     }

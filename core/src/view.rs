@@ -109,6 +109,7 @@ pub struct GuestStr<'a> {
 }
 
 impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
+    #[inline]
     pub(crate) fn new(mem: FrameRef<'a>, offset: u32, count: u32) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
         let lent = Lent::new(mem, offset, len, align, Transparent::<T>::new())?;
@@ -117,6 +118,7 @@ impl<'a, T: GuestTypeTransparent> GuestSlice<'a, T> {
 }
 
 impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
+    #[inline]
     pub(crate) fn new(mem: FrameRef<'a>, offset: u32, count: u32) -> Result<Self, GuestError> {
         let (len, align) = layout_of::<T>(count)?;
         let lent = LentMut::new(mem, offset, len, align, Transparent::<T>::new())?;
@@ -125,6 +127,7 @@ impl<'a, T: GuestTypeTransparent> GuestSliceMut<'a, T> {
 }
 
 impl<'a> GuestStr<'a> {
+    #[inline]
     pub(crate) fn new(mem: FrameRef<'a>, offset: u32, len: u32) -> Result<Self, GuestError> {
         let bytes = Lent::new(mem, offset, len, 1, Transparent::<u8>::new())?;
         // Validated on the very bytes that are lent: nothing can write them while they are.

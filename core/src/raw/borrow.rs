@@ -87,6 +87,7 @@ impl<'t> BorrowTable<'t> {
     ///
     /// [`GuestError::BorrowConflict`] when the new view would overlap a mutable view, or be
     /// mutable and overlap any view; [`GuestError::TooManyBorrows`] when the table is full.
+    #[inline]
     pub(in crate::raw) fn borrow(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
         if !self.allows(region, kind) {
             return Err(GuestError::BorrowConflict(region));
@@ -101,21 +102,36 @@ impl<'t> BorrowTable<'t> {
         Ok(())
     }
 
-    /// Forgets one view of `region` recorded by [`borrow`](Self::borrow).
+    /// Forgets one view of `region` recorded by [`borrow`](Self::borrow). Views are mostly
+    /// dropped in the reverse order of their making: the last entry is looked at inline, any
+    /// other out of line.
+    #[inline(always)]
     pub(in crate::raw) fn release(self, region: Region, kind: BorrowKind) {
         let wanted = Borrow { region, kind };
-        let live = self.live.get();
+        let last = self.live.get().wrapping_sub(1);
+        if let Some(slot) = self.slots.get(last) {
+            // SAFETY: `last < live` (and `live > 0`, as `get` found `live - 1`): the slot is
+            // written (the table's invariant). `Borrow` is `Copy`.
+            if unsafe { slot.get().assume_init() } == wanted {
+                self.live.set(last);
+                return;
+            }
+        }
+        self.release_other(wanted);
+    }
+
+    /// [`release`](Self::release) of an entry that is not the last one: moves the last entry
+    /// into its slot and shortens the table.
+    #[cold]
+    #[inline(never)]
+    fn release_other(self, wanted: Borrow) {
         let Some(found) = self.entries().position(|b| b == wanted) else {
             // Not recorded (unreachable): keeping the table as it is only refuses accesses.
             return;
         };
-        let last = live.saturating_sub(1);
-        // Move the last entry into the freed slot (unless it is the last), then shorten the
-        // table.
-        if found != last {
-            if let (Some(freed), Some(moved)) = (self.slots.get(found), self.slots.get(last)) {
-                freed.set(moved.get());
-            }
+        let last = self.live.get().saturating_sub(1);
+        if let (Some(freed), Some(moved)) = (self.slots.get(found), self.slots.get(last)) {
+            freed.set(moved.get());
         }
         self.live.set(last);
     }

@@ -9,7 +9,7 @@
 use super::borrow::BorrowKind;
 use super::frame::FrameRef;
 use super::plain::Transparent;
-use super::range::{check, Access, HostRange};
+use super::range::{checked, Access, HostRange};
 use crate::{GuestError, Region};
 
 /// A recorded borrow of a region, released on drop.
@@ -31,7 +31,7 @@ impl<'a> Loan<'a> {
         align: u32,
         kind: BorrowKind,
     ) -> Result<(Self, HostRange<'a>), GuestError> {
-        let range = check(mem, offset, len, align, Access::View)?;
+        let range = checked(mem, offset, len, align, Access::View)?;
         mem.table().borrow(range.region(), kind)?;
         let loan = Loan {
             frame: mem,
@@ -43,6 +43,7 @@ impl<'a> Loan<'a> {
 }
 
 impl Drop for Loan<'_> {
+    #[inline(always)]
     fn drop(&mut self) {
         self.frame.table().release(self.region, self.kind);
     }

@@ -73,7 +73,7 @@ pub(crate) fn validate_write(
 /// # Errors
 ///
 /// Those of [`validate_read`].
-#[inline]
+#[inline(always)]
 pub(crate) fn read_array<const N: usize>(
     mem: FrameRef<'_>,
     offset: u32,
@@ -88,7 +88,7 @@ pub(crate) fn read_array<const N: usize>(
 /// # Errors
 ///
 /// Those of [`validate_write`]. Nothing is written on error.
-#[inline]
+#[inline(always)]
 pub(crate) fn write_array<const N: usize>(
     mem: FrameRef<'_>,
     offset: u32,

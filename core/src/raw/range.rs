@@ -358,7 +358,7 @@ impl HostRange<'_> {
     /// # Errors
     ///
     /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
-    #[inline]
+    #[inline(always)]
     pub(in crate::raw) fn read_array<const N: usize>(self) -> Result<[u8; N], GuestError> {
         if self.len() != N {
             return Err(GuestError::PtrOutOfBounds(self.region()));
@@ -378,7 +378,7 @@ impl HostRange<'_> {
     /// # Errors
     ///
     /// [`GuestError::PtrOutOfBounds`] if the range is not `N` bytes long.
-    #[inline]
+    #[inline(always)]
     pub(in crate::raw) fn write_array<const N: usize>(
         self,
         bytes: [u8; N],
