@@ -3,26 +3,17 @@
 //! or produces a byte.
 //!
 //! `fd_write` has one fast path, for the common call — a line written in a few pieces: at
-//! most 16 iovecs, their buffers at most [`COPY_LIMIT`] bytes in all ([`write_small`]). The
-//! iovecs are copied out with one checked copy, each buffer with one checked copy into one
-//! buffer on the host stack, and the host gets them with one contiguous write (a `write(2)`,
-//! which costs the kernel less than a `writev(2)` of the pieces). Other calls
-//! ([`write_large`]) check every buffer first, then lend them to the host without copying,
-//! through one view of the range that holds a batch of 16 of them, with one gather write per
-//! batch ([`write_lent`]).
+//! most 16 iovecs ([`write_small`]). The iovecs are read from one view of the whole memory
+//! and each buffer is cut out of it (each cut is a check), and the host gets the buffers as
+//! those slices with one gather write, as wasm3's C WASI hands the guest's pointers to
+//! `writev`. Other
+//! calls ([`write_large`]) check every buffer first, then lend them the same way, one view
+//! and one gather write per batch of 16 ([`write_lent`]).
 
-use core::mem::MaybeUninit;
-
-use guestmem::{GuestError, GuestPtr};
+use guestmem::GuestPtr;
 
 use crate::types::{check_out, to_u32};
 use crate::{Errno, Iovec, Stdio, WasiCtx, WasiHost};
-
-/// When the buffers of an `fd_write` hold at most this many bytes, they are copied onto the
-/// host stack and written with one contiguous write instead of being lent as views: a copy
-/// this small is cheaper than recording a view in the borrow table, and one contiguous write
-/// than a gather write.
-const COPY_LIMIT: usize = 256;
 
 /// How many iovecs one gather write of lent buffers gets at most (the host's `writev` takes
 /// 16).
@@ -120,55 +111,76 @@ pub(crate) fn write_to<'a, H: WasiHost>(
     Ok(())
 }
 
-/// The common case, a line written in pieces: at most [`WRITE_BATCH`] iovecs, their buffers
-/// at most [`COPY_LIMIT`] bytes in all. Copies the iovecs out with one checked copy, then
-/// each buffer with one checked copy into one buffer on the stack, one after the other, and
-/// hands the host those bytes with one contiguous write. Returns the bytes written, or
-/// `None`, having done nothing observable, when the call is not of this kind.
+/// The common case, a line written in pieces: at most [`WRITE_BATCH`] iovecs. Takes one
+/// shared view of the whole memory (one entry in the table of views), reads the iovecs from
+/// it and cuts each buffer out of it — a slice's bounds check is the iovec array's or the
+/// buffer's check — and lends the host those slices with one gather write: no byte is
+/// copied. Returns the bytes written, or `None`, having done nothing observable, when the
+/// call is not of this kind or anything is wrong with it (then [`write_large`] checks the
+/// iovec array and every iovec in order and reports the first error, as it would have
+/// alone).
 ///
 /// # Errors
 ///
-/// `EFAULT` or `EINVAL` for a bad iovec array, `EFAULT` for a bad buffer (any of them), or the
-/// host's error.
+/// The host's error.
 #[inline]
 fn write_small<'a, H: WasiHost>(
     host: &mut H,
     to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<Option<usize>, Errno> {
-    // The iovecs, copied out with one check: an iovec is two little-endian `u32`s (buf,
-    // buf_len) with the alignment of `u32`, so the words have the same bytes, bounds and
-    // alignment checks as the `Iovec` array.
-    let mut words = [0u32; 2 * WRITE_BATCH];
-    let Some(words) = usize::try_from(iovs.len())
-        .ok()
-        .and_then(|n| words.get_mut(..n.checked_mul(2)?))
-    else {
+    let mem = iovs.mem();
+    // The whole memory, lent until the host has written; no other view is live, so this one
+    // is not refused.
+    let Ok(memory) = GuestPtr::<[u8]>::new(mem, (0, mem.len())).as_slice() else {
         return Ok(None);
     };
-    let mem = iovs.mem();
-    GuestPtr::<[u32]>::new(mem, (iovs.offset_base(), to_u32(words.len())?)).copy_to_slice(words)?;
-    // The buffers, one checked copy each, one after the other into one buffer on the stack.
-    // The buffers, one checked copy each, one after the other into one uninitialised buffer
-    // on the stack (empty ones are never accessed, so they may point anywhere).
-    let mut stack = [MaybeUninit::<u8>::uninit(); COPY_LIMIT];
-    let pieces = words.chunks_exact(2).filter_map(|pair| match *pair {
-        [start, len] if len > 0 => Some(GuestPtr::<[u8]>::new(mem, (start, len))),
-        _ => None,
-    });
-    let bytes = match GuestPtr::gather(pieces, &mut stack) {
-        Ok(bytes) => bytes,
-        // Too many bytes for the stack: nothing observable done yet.
-        Err(GuestError::BufferTooSmall { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
+    // The iovecs: two little-endian `u32`s each (buf, buf_len), aligned as a `u32` in the
+    // guest.
+    let (at, count) = (to_usize(iovs.offset_base()), to_usize(iovs.len()));
+    let table = (at.is_multiple_of(4) && count <= WRITE_BATCH)
+        .then(|| memory.get(at..at.checked_add(count.checked_mul(8)?)?))
+        .flatten();
+    let Some(table) = table else {
+        return Ok(None);
     };
-    if bytes.is_empty() {
+    let mut bufs: heapless::Vec<&[u8], WRITE_BATCH> = heapless::Vec::new();
+    // At most 16 lengths of `u32`: the sum cannot wrap a `u64`.
+    let mut wanted: u64 = 0;
+    for iov in table.chunks_exact(8) {
+        let Ok(&[b0, b1, b2, b3, l0, l1, l2, l3]) = <&[u8; 8]>::try_from(iov) else {
+            return Ok(None);
+        };
+        let (start, len) = (
+            u32::from_le_bytes([b0, b1, b2, b3]),
+            u32::from_le_bytes([l0, l1, l2, l3]),
+        );
+        // Empty buffers are never accessed, so they may point anywhere.
+        if len == 0 {
+            continue;
+        }
+        let end = u64::from(start).wrapping_add(u64::from(len));
+        let buf = usize::try_from(end)
+            .ok()
+            .and_then(|end| memory.get(to_usize(start)..end));
+        let Some(buf) = buf else {
+            return Ok(None);
+        };
+        if bufs.push(buf).is_err() {
+            return Ok(None);
+        }
+        wanted = wanted.wrapping_add(u64::from(len));
+    }
+    // A total past `u32::MAX` is `write_large`'s `EINVAL`.
+    let Ok(wanted) = u32::try_from(wanted) else {
+        return Ok(None);
+    };
+    if bufs.is_empty() {
         return Ok(Some(0)); // nothing to write: the host is not called, as `writev` does nothing
     }
-    let at = bytes.len();
     // A host claiming more than it was given is not believed.
-    Ok(Some(to.write(host, &[&*bytes], 0)?.min(at)))
-}
+    Ok(Some(to.write(host, &bufs, 0)?.min(to_usize(wanted))))
+} // the view ends here
 
 /// `fd_write` for many bytes or many iovecs: every buffer checked first
 /// (by [`check_iovecs`]), then lent to the host (by [`write_lent`]). Returns the bytes
@@ -377,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn few_bytes_are_copied_into_one_contiguous_write() {
+    fn a_few_iovecs_are_lent_to_one_gather_write() {
         // Four pieces with gaps (like C strings with their NULs), in order.
         let data: [(u32, &[u8]); 4] = [
             (512, b"one\0"),
@@ -389,7 +401,7 @@ mod tests {
         let (r, host, n, _) = fd_write(1024, &data, &iovs, None);
         assert_eq!(r, Ok(()));
         assert_eq!(host.out, b"onetwothree!");
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [4]);
         assert_eq!(n, 12);
         // Out of order, overlapping, repeated: the same.
         let data: [(u32, &[u8]); 2] = [(512, b"world"), (600, b"hello ")];
@@ -398,25 +410,25 @@ mod tests {
             (r, host.out.as_slice(), n),
             (Ok(()), &b"hello world"[..], 11)
         );
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [2]);
         let (r, host, n, _) = fd_write(1024, &data, &[(512, 5), (514, 3), (512, 5)], None);
         assert_eq!(
             (r, host.out.as_slice(), n),
             (Ok(()), &b"worldrldworld"[..], 13)
         );
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [3]);
         // The last byte of memory.
         let (r, host, n, _) = fd_write(1024, &[(1023, b"z")], &[(1020, 0), (1023, 1)], None);
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"z"[..], 1));
     }
 
     #[test]
-    fn few_bytes_far_apart_are_copied_but_many_iovecs_are_lent() {
-        // Far apart (more than the copy limit between them), but few bytes.
-        let data: [(u32, &[u8]); 2] = [(200, b"near "), (3000, b"far")];
-        let (r, host, n, _) = fd_write(4096, &data, &[(200, 5), (3000, 3)], None);
+    fn buffers_far_apart_are_lent_and_many_iovecs_in_batches() {
+        // Far apart, at both ends of the memory.
+        let data: [(u32, &[u8]); 2] = [(0, b"near "), (4093, b"far")];
+        let (r, host, n, _) = fd_write(4096, &data, &[(0, 5), (4093, 3)], None);
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"near far"[..], 8));
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [2]);
         // More iovecs than one gather write takes: one write per batch of 16.
         let mut iovs = vec![(512, 1); 20];
         let (r, host, n, _) = fd_write(1024, &[(512, b"a")], &iovs, None);
@@ -486,6 +498,6 @@ mod tests {
         assert_eq!(host.slices.len(), 1);
         let (r, host, n, _) = fd_write(1024, &data, &iovs[..3], Some(7));
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"0123012"[..], 7));
-        assert_eq!(host.slices, [1]);
+        assert_eq!(host.slices, [3]);
     }
 }

@@ -12,7 +12,6 @@
 //! `fill16` out-parameter is summed by the guest after every call and compared with the sum it
 //! must have.
 
-use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use cortex_m_semihosting::hprintln;
@@ -106,16 +105,12 @@ fn fast_fill16(
 
 /// The iovecs the fast path of [`fast_fd_write`] takes at most.
 const FAST_IOVECS: usize = 4;
-/// The bytes of guest memory (from the first buffer's start to the last one's end) the fast
-/// path copies at most.
-const FAST_SPAN: usize = 256;
 
-/// `fd_write` for speed: for up to [`FAST_IOVECS`] iovecs whose buffers lie within
-/// [`FAST_SPAN`] bytes, the iovecs are copied out with one check, the range that holds the
-/// buffers with one more, into uninitialised stack memory, and the buffers are handed to the
-/// host as slices of that copy with one `write`; anything else goes to the example's
-/// [`calls::fd_write`]. The same checks and errors as that function: `EBADF`, `EFAULT` and
-/// `EINVAL` for the iovec array, each buffer and `nwritten`, all before the host sees a byte.
+/// `fd_write` for speed: for up to [`FAST_IOVECS`] iovecs, one view of the whole memory, the
+/// iovecs read from it and each buffer cut out of it (each cut is its check), and the host
+/// handed those slices with one `write`; more iovecs go to the example's [`calls::fd_write`].
+/// The same checks and errors as that function: `EBADF`, `EFAULT` and `EINVAL` for the
+/// iovec array, each buffer and `nwritten`, all before the host sees a byte.
 fn fast_fd_write<'a>(
     ctx: &mut Ctx,
     mem: &'a GuestFrame<'a>,
@@ -147,11 +142,10 @@ fn fast_write<'a>(
         2 => Stdio::Stderr,
         _ => return Some(Err(Errno::Badf)),
     };
-    write_iovecs(ctx, mem, stream, count, iovs, nwritten).transpose()
+    Some(write_iovecs(ctx, mem, stream, count, iovs, nwritten))
 }
 
-/// The fast path proper: `Ok(None)` when the buffers lie too far apart for it (nothing was
-/// written then: the caller starts over with [`calls::fd_write`]).
+/// The fast path proper.
 #[inline(always)]
 fn write_iovecs<'a>(
     ctx: &mut Ctx,
@@ -160,55 +154,43 @@ fn write_iovecs<'a>(
     count: usize,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
     nwritten: GuestPtr<'a, u32>,
-) -> Result<Option<()>, Errno> {
+) -> Result<(), Errno> {
     nwritten.as_array(1).validate()?;
     // The iovecs: `count` pairs of little-endian words (buf, buf_len), aligned as a `u32`.
     if !iovs.offset_base().is_multiple_of(4) {
         return Err(Errno::Inval);
     }
-    let mut raw = Aligned([MaybeUninit::<u8>::uninit(); 8 * FAST_IOVECS]);
-    let raw = GuestPtr::<[u8]>::new(mem, (iovs.offset_base(), iovs.len().wrapping_mul(8)))
-        .copy_to_uninit(&mut raw.0)?;
-    let (mut lo, mut hi, mut total) = (u32::MAX, 0u32, 0u32);
-    for pair in raw.chunks_exact(8) {
-        let (start, len) = words(pair);
-        if len > 0 {
-            let end = start.checked_add(len).ok_or(Errno::Fault)?;
-            lo = lo.min(start);
-            hi = hi.max(end);
-            total = total.checked_add(len).ok_or(Errno::Inval)?;
+    let at = usize::try_from(iovs.offset_base()).map_err(|_| Errno::Fault)?;
+    let written = {
+        // No other view is live: not refused.
+        let memory = GuestPtr::<[u8]>::new(mem, (0, mem.len())).as_slice()?;
+        let table = memory
+            .get(at..at.saturating_add(count.saturating_mul(8)))
+            .ok_or(Errno::Fault)?;
+        let mut bufs: [&[u8]; FAST_IOVECS] = [&[]; FAST_IOVECS];
+        let mut total = 0u32;
+        for (buf, pair) in bufs.iter_mut().zip(table.chunks_exact(8)) {
+            let (start, len) = words(pair);
+            // Empty buffers are never accessed, so they may point anywhere.
+            if len > 0 {
+                let end = start.checked_add(len).ok_or(Errno::Fault)?;
+                let range = usize::try_from(start).unwrap_or(usize::MAX)
+                    ..usize::try_from(end).unwrap_or(usize::MAX);
+                *buf = memory.get(range).ok_or(Errno::Fault)?;
+                total = total.checked_add(len).ok_or(Errno::Inval)?;
+            }
         }
-    }
-    if total == 0 {
-        nwritten.write(0)?;
-        return Ok(Some(()));
-    }
-    let span = hi.wrapping_sub(lo);
-    if usize::try_from(span).map_or(true, |s| s > FAST_SPAN) {
-        return Ok(None);
-    }
-    // Every buffer, with one check: the range that holds them all.
-    let mut copy = Aligned([MaybeUninit::<u8>::uninit(); FAST_SPAN]);
-    let copy: &[u8] = GuestPtr::<[u8]>::new(mem, (lo, span)).copy_to_uninit(&mut copy.0)?;
-    let mut bufs: [&[u8]; FAST_IOVECS] = [&[]; FAST_IOVECS];
-    for (buf, pair) in bufs.iter_mut().zip(raw.chunks_exact(8)) {
-        let (start, len) = words(pair);
-        let from = usize::try_from(start.wrapping_sub(lo)).unwrap_or(usize::MAX);
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        *buf = copy.get(from..from.saturating_add(len)).unwrap_or(&[]);
-    }
-    let written = ctx
-        .wasi()
-        .host()
-        .write(stream, bufs.get(..count).unwrap_or(&[]))?;
-    let written = u32::try_from(written).unwrap_or(u32::MAX).min(total);
+        if total == 0 {
+            0
+        } else {
+            let bufs = bufs.get(..count).unwrap_or(&[]);
+            let written = ctx.wasi().host().write(stream, bufs)?;
+            u32::try_from(written).unwrap_or(u32::MAX).min(total)
+        }
+    }; // the view ends here
     nwritten.write(written)?;
-    Ok(Some(()))
+    Ok(())
 }
-
-/// Word-aligned stack bytes: `memcpy` into them takes its word-copy path.
-#[repr(align(4))]
-struct Aligned<const N: usize>([MaybeUninit<u8>; N]);
 
 /// The two little-endian words of an 8-byte iovec.
 #[inline(always)]
