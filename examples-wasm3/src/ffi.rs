@@ -712,7 +712,7 @@ impl<C> Copy for HostEntry<C> {}
 ///
 /// # Safety
 ///
-/// 1. `rt` is the runtime wasm3 passes to a host function of a [`RawRuntime`], so it satisfies
+/// 1. `_rt` is the runtime wasm3 passes to a host function of a [`RawRuntime`], so it satisfies
 ///    `RawRuntime`'s invariant and the guest is paused in this call.
 /// 2. `sp` points to at least `max(B::SIG.slots(), 1)` initialised, writable `u64` slots, as
 ///    wasm3 provides for a function linked with `B::SIG` (and at least one slot for any call).
@@ -724,19 +724,15 @@ impl<C> Copy for HostEntry<C> {}
 /// [`RawRuntime::link`] links it only so: from a [`HostEntry<C>`] of `B`, with its own context
 /// as the cookie; wasm3 checks the valid `B::SIG` against the import's type.
 unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
-    rt: m3::IM3Runtime,
+    _rt: m3::IM3Runtime,
     sp: *mut u64,
     mem: *mut c_void,
     cookie: *mut c_void,
 ) -> *const c_void {
-    let (Some(rt), Some(sp), Some(ctx)) = (
-        NonNull::new(rt),
-        NonNull::new(sp),
-        NonNull::new(cookie.cast::<C>()),
-    ) else {
-        return trap_pointer(Trap::Message(
-            c"[trap] host function called without its runtime",
-        ));
+    // Null only if wasm3 broke preconditions 2 and 3; checked all the same, for two
+    // instructions.
+    let (Some(sp), Some(ctx)) = (NonNull::new(sp), NonNull::new(cookie.cast::<C>())) else {
+        return no_call_frame();
     };
     let count = B::SIG.slots().min(MAX_SLOTS);
     let args: &[u64] = if count > 0 {
@@ -752,7 +748,6 @@ unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
     // SAFETY: precondition 3: the cookie is the runtime's `*mut C`, valid and unaliased for
     // this call (the guest is paused in it, and host functions cannot re-enter it).
     let ctx = unsafe { ctx.as_mut() };
-    let _ = rt;
     // SAFETY: 1. `mem` is the `_mem` argument wasm3 passes this raw host function during this
     // call (preconditions 1 and 4).
     let mut mem = unsafe { CallMemory::of_call(mem) };
@@ -767,6 +762,17 @@ unsafe extern "C" fn trampoline<C, B: HostBody<C>>(
         Ok(_) => ptr::null(),
         Err(trap) => trap_pointer(trap),
     }
+}
+
+/// The trap of a host call without its stack or context, out of line: the message's address
+/// is then formed only on that path (through `black_box`, or the compiler folds the constant
+/// back into every trampoline's entry).
+#[cold]
+#[inline(never)]
+fn no_call_frame() -> *const c_void {
+    core::hint::black_box(trap_pointer(Trap::Message(
+        c"[trap] host function called without its runtime",
+    )))
 }
 
 /// Calls `body`, turning a panic into a trap when unwinding is available: a panic must not

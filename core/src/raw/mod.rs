@@ -290,6 +290,33 @@ mod tests {
         assert_eq!(read_array::<4>(mem, 8, 4), Ok([1; 4]));
     }
 
+    /// The inline check (`checked`, the rotate-compare of `range::fast` and its refusal)
+    /// gives the general check's answer (`check`) for every memory size, offset, length and
+    /// alignment near the edges, on each target's arithmetic (`i64` on 64-bit targets, `u32`
+    /// on others: Miri runs this on i686 too).
+    #[test]
+    fn the_inline_check_agrees_with_the_general_check() {
+        let mut buf = [0u8; 24];
+        let near_max = [u32::MAX - 8, u32::MAX - 3, u32::MAX - 1, u32::MAX];
+        for mem_len in [0usize, 1, 3, 4, 7, 8, 16, 17, 24] {
+            let frame = GuestFrame::new(&mut buf[..mem_len]);
+            let mem = FrameRef::from(&frame);
+            for offset in (0..=26).chain(near_max) {
+                for len in (0..=9).chain(near_max) {
+                    for align in [1, 2, 4, 8] {
+                        let inline = checked(mem, offset, len, align, Access::Read);
+                        let general = range::check(mem, offset, len, align, Access::Read);
+                        assert_eq!(
+                            inline.map(|r| r.region()),
+                            general.map(|r| r.region()),
+                            "memory {mem_len}, offset {offset}, len {len}, align {align}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn copies_need_matching_lengths() {
         let mut buf = [7u8; 16];

@@ -293,9 +293,7 @@ pub(in crate::raw) fn fast(
     let inside = if align == 1 {
         u64::from(offset).wrapping_add(u64::from(len)) <= u64::from(mem_len)
     } else {
-        let shift = align.trailing_zeros();
-        let limit = i64::from(mem_len).wrapping_sub(i64::from(len)) >> shift;
-        i64::from(offset.rotate_right(shift)) <= limit
+        aligned_inside(mem_len, offset, len, align.trailing_zeros())
     };
     if !inside {
         return None;
@@ -313,6 +311,24 @@ pub(in crate::raw) fn fast(
     // SAFETY: 1. `start .. start + len` is inside `base .. base + mem_len` of the frame `mem`,
     // borrowed for `'m` (empty when `len == 0`). 2. `host_len` is `len`, the region's length.
     Some(unsafe { HostRange::new_unchecked(start, host_len, region) })
+}
+
+/// Whether `offset` is a multiple of `2^shift` and `offset + len <= mem_len`, with one
+/// rotate and one compare (see [`fast`]). In `i64` on 64-bit targets, where a negative
+/// `mem_len - len` needs no branch; in `u32` elsewhere, where `i64` arithmetic takes register
+/// pairs, with a branch for `len > mem_len`.
+#[inline(always)]
+fn aligned_inside(mem_len: u32, offset: u32, len: u32, shift: u32) -> bool {
+    cfg_if::cfg_if! {
+        if #[cfg(target_pointer_width = "64")] {
+            let limit = i64::from(mem_len).wrapping_sub(i64::from(len)) >> shift;
+            i64::from(offset.rotate_right(shift)) <= limit
+        } else {
+            mem_len
+                .checked_sub(len)
+                .is_some_and(|room| offset.rotate_right(shift) <= room >> shift)
+        }
+    }
 }
 
 /// Whether the `live` views of `mem` allow `access` to `region`; a new view
