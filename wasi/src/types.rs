@@ -216,6 +216,7 @@ pub(crate) fn to_u32(n: usize) -> Result<u32, Errno> {
 /// # Errors
 ///
 /// `EFAULT` when `p` is out of bounds, `EINVAL` when it is misaligned.
+#[inline]
 pub fn check_out<'a, T: GuestType<'a>>(p: GuestPtr<'a, T>) -> Result<(), Errno> {
     p.as_array(1).validate().map_err(Errno::from)
 }
