@@ -6,7 +6,7 @@
 //! guest whose every WASI call was read and found to pass pointers and lengths inside its
 //! memory. A [`TrustedGuest`] is such a module, and the only way to link the C WASI
 //! ([`Runtime::link_wasm3_wasi`](crate::Runtime::link_wasm3_wasi)), which also checks that the
-//! runtime loaded exactly these bytes. No promise is asked of anyone: the bytes decide.
+//! runtime loaded exactly its bytes. No promise is asked of anyone: the bytes decide.
 //!
 //! # The audit
 //!
@@ -26,9 +26,11 @@
 //!
 //! Every pointer is therefore to the guest's own static data, stack or heap, inside its
 //! memory, whatever the host's arguments, environment or output are. The lowering of an
-//! audited guest ([`lower`](crate::lower())) is trusted as well: it rewrites encodings into
+//! audited guest ([`TrustedGuest::lowered`]) is trusted as well: it rewrites encodings into
 //! their MVP equivalents and keeps what the module does (its contract, tested in
 //! `tests/lower.rs`).
+
+use alloc::vec::Vec;
 
 /// The audited guests: their file names in `guests/` and their bytes.
 const AUDITED: [(&str, &[u8]); 2] = [
@@ -38,18 +40,18 @@ const AUDITED: [(&str, &[u8]); 2] = [
 
 /// A module trusted to pass wasm3's own C WASI only pointers and lengths inside its memory:
 /// one of the repository's audited guests (see the [module docs](self)), as built or as
-/// lowered by this crate.
+/// lowered by this crate. It owns its bytes.
 ///
 /// Invariant: `wasm` is the bytes of an audited guest, or of its lowering.
-#[derive(Clone, Copy, Debug)]
-pub struct TrustedGuest<'m> {
-    wasm: &'m [u8],
+#[derive(Clone, Debug)]
+pub struct TrustedGuest {
+    wasm: Vec<u8>,
     name: &'static str,
 }
 
-impl<'m> TrustedGuest<'m> {
-    /// `wasm` as a trusted guest if it is one of the audited guests, or the lowering of one
-    /// ([`lower`](crate::lower())); `None` for any other module.
+impl TrustedGuest {
+    /// A copy of `wasm` as a trusted guest if it is, byte for byte, one of the audited
+    /// guests; `None` for any other module.
     ///
     /// # Examples
     ///
@@ -58,33 +60,54 @@ impl<'m> TrustedGuest<'m> {
     ///
     /// let hello = include_bytes!("../guests/hello.wasm");
     /// assert_eq!(TrustedGuest::audited(hello).map(|g| g.name()), Some("hello.wasm"));
-    /// let lowered = guestmem_wasm3::lower(hello)?;
-    /// assert!(TrustedGuest::audited(&lowered).is_some());
     ///
     /// let mut changed = hello.to_vec();
     /// if let Some(last) = changed.last_mut() {
     ///     *last ^= 1;
     /// }
     /// assert!(TrustedGuest::audited(&changed).is_none());
-    /// # Ok::<(), guestmem_wasm3::LowerError>(())
     /// ```
     #[must_use]
-    pub fn audited(wasm: &'m [u8]) -> Option<Self> {
-        let trusted = |name| Some(TrustedGuest { wasm, name });
-        if let Some((name, _)) = AUDITED.iter().find(|(_, bytes)| *bytes == wasm) {
-            return trusted(name);
-        }
-        let lowers_to_wasm = |bytes: &[u8]| crate::lower(bytes).is_ok_and(|l| l == wasm);
+    pub fn audited(wasm: &[u8]) -> Option<Self> {
         AUDITED
             .iter()
-            .find(|(_, bytes)| lowers_to_wasm(bytes))
-            .and_then(|(name, _)| trusted(name))
+            .find(|(_, bytes)| *bytes == wasm)
+            .map(|&(name, bytes)| TrustedGuest {
+                wasm: bytes.to_vec(),
+                name,
+            })
+    }
+
+    /// The guest lowered for wasm3 0.4.7 ([`lower`](crate::lower())), still trusted: the
+    /// lowering keeps what the module does.
+    ///
+    /// # Errors
+    ///
+    /// [`LowerError`](crate::LowerError) if the lowering fails (not for the audited guests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem_wasm3::TrustedGuest;
+    ///
+    /// let bench = include_bytes!("../guests/bench.wasm");
+    /// let guest = TrustedGuest::audited(bench).ok_or("not audited")?;
+    /// let lowered = guest.lowered()?;
+    /// assert_eq!(lowered.wasm(), guestmem_wasm3::lower(bench)?.as_slice());
+    /// assert_eq!(lowered.name(), "bench.wasm");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lowered(&self) -> Result<Self, crate::LowerError> {
+        Ok(TrustedGuest {
+            wasm: crate::lower(&self.wasm)?,
+            name: self.name,
+        })
     }
 
     /// The module's bytes.
     #[must_use]
-    pub const fn wasm(&self) -> &'m [u8] {
-        self.wasm
+    pub fn wasm(&self) -> &[u8] {
+        &self.wasm
     }
 
     /// The file name of the audited guest it is (or the lowering of), e.g. `hello.wasm`.

@@ -312,14 +312,15 @@ impl<'m, C> RawRuntime<'m, C> {
     #[cfg(feature = "wasm3-wasi")]
     pub(crate) fn link_wasm3_wasi(
         &mut self,
-        guest: crate::audited::TrustedGuest<'_>,
+        guest: &crate::audited::TrustedGuest,
     ) -> Result<(), &'static CStr> {
         if guest.wasm() != self.wasm {
             return Err(c"the module loaded is not the trusted guest");
         }
         // SAFETY: the module is live and loaded (invariant), and it is `guest`'s bytes
-        // (checked just above): an audited guest or its lowering (`TrustedGuest`'s invariant,
-        // its fields private to `audited`, whose only constructor compares the bytes), whose
+        // (checked just above): an audited guest or its lowering (`TrustedGuest`'s invariant:
+        // its fields are private to `audited`, where only `audited`, which compares the bytes
+        // with the embedded guests, and `lowered`, which lowers such bytes, make one), whose
         // every WASI call passes pointers and lengths inside its memory (the audit in
         // `audited`'s docs). So the C functions, which check none of them, stay inside it.
         check(unsafe { m3::m3_LinkWASI(self.module.as_ptr()) })

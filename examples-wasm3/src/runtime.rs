@@ -445,21 +445,22 @@ impl<'m, C> Runtime<'m, C> {
     /// ```
     /// use guestmem_wasm3::{Runtime, TrustedGuest};
     ///
-    /// let hello = guestmem_wasm3::lower(include_bytes!("../guests/hello.wasm"))?;
-    /// let guest = TrustedGuest::audited(&hello).ok_or("not audited")?;
+    /// let hello = TrustedGuest::audited(include_bytes!("../guests/hello.wasm"))
+    ///     .ok_or("not audited")?
+    ///     .lowered()?;
     /// let mut ctx = ();
-    /// let mut rt = Runtime::new(guest.wasm(), &mut ctx, 64 * 1024)?;
-    /// rt.link_wasm3_wasi(guest)?;
+    /// let mut rt = Runtime::new(hello.wasm(), &mut ctx, 64 * 1024)?;
+    /// rt.link_wasm3_wasi(&hello)?;
     /// assert_eq!(rt.unlinked_imports().count(), 0);
     ///
     /// // Trust goes with the bytes, not with the runtime: another module is refused.
-    /// let bench = include_bytes!("../guests/bench.wasm");
-    /// let other = TrustedGuest::audited(bench).ok_or("not audited")?;
-    /// assert!(rt.link_wasm3_wasi(other).is_err());
+    /// let bench = TrustedGuest::audited(include_bytes!("../guests/bench.wasm"))
+    ///     .ok_or("not audited")?;
+    /// assert!(rt.link_wasm3_wasi(&bench).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "wasm3-wasi")]
-    pub fn link_wasm3_wasi(&mut self, guest: crate::TrustedGuest<'_>) -> Result<(), LinkError> {
+    pub fn link_wasm3_wasi(&mut self, guest: &crate::TrustedGuest) -> Result<(), LinkError> {
         self.raw.link_wasm3_wasi(guest).map_err(|e| LinkError {
             import: Message::new(&[b"wasi_snapshot_preview1"]),
             reason: e.to_str().unwrap_or("?"),

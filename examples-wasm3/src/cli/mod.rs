@@ -153,9 +153,9 @@ const RUN_C_WASI: Cmd = Cmd {
         "first (guestmem's serves only what it lacks), for comparison. It checks no",
         "pointer or length the guest passes (a hostile guest writes outside its",
         "memory, into this process), so it runs only the repository's audited",
-        "guests, hello.wasm and bench.wasm (their bytes, or with --no-lower as",
-        "built): any other module is refused (exit 65) before it is loaded. It has",
-        "no preopened directory and serves no environment (--env is seen by",
+        "guests, hello.wasm and bench.wasm, recognised by their bytes as built:",
+        "any other module is refused (exit 65) before it is loaded. It has no",
+        "preopened directory and serves no environment (--env is seen by",
         "guestmem's functions only).",
     ],
     options: &[ENV_OPT, STACK_OPT, NO_LOWER_OPT, GUEST_ARGS_OPT],
@@ -623,7 +623,22 @@ fn not_audited(path: &OsStr) -> Failure {
 fn run(opts: RunOptions) -> Result<u8, Failure> {
     let path = opts.module.as_os_str();
     let lower = opts.lower && opts.engine == Engine::Wasm3;
-    let wasm = lowered(read_module(path)?, lower, path)?;
+    // Before anything of the module runs or is loaded: wasm3's C WASI is for the audited
+    // guests only, recognised by the file's bytes, then lowered as any other module.
+    let trusted = if C_WASI {
+        let guest = TrustedGuest::audited(&read_module(path)?).ok_or_else(|| not_audited(path))?;
+        Some(if lower {
+            guest.lowered().map_err(|e| module_error(path, e))?
+        } else {
+            guest
+        })
+    } else {
+        None
+    };
+    let wasm = match &trusted {
+        Some(guest) => guest.wasm().to_vec(),
+        None => lowered(read_module(path)?, lower, path)?,
+    };
     let argv0 = Path::new(path)
         .file_name()
         .map_or_else(|| opts.module.clone(), OsString::from);
@@ -645,16 +660,9 @@ fn run(opts: RunOptions) -> Result<u8, Failure> {
     if opts.engine == Engine::Wasmi {
         return run_wasmi(path, &wasm, ctx);
     }
-    // Before anything of the module runs or is loaded: wasm3's C WASI is for the audited
-    // guests only.
-    let trusted = if C_WASI {
-        Some(TrustedGuest::audited(&wasm).ok_or_else(|| not_audited(path))?)
-    } else {
-        None
-    };
     let mut rt = Runtime::new(&wasm, &mut ctx, opts.stack).map_err(|e| module_error(path, e))?;
     let link = |e: guestmem_wasm3::LinkError| module_error(path, e);
-    if let Some(guest) = trusted {
+    if let Some(guest) = &trusted {
         rt.link_wasm3_wasi(guest).map_err(link)?;
     }
     // Ours: all of WASI, or only what wasm3 0.4.7's C WASI lacks. Both
