@@ -39,7 +39,7 @@ const AUDITED: [(&str, &[u8]); 2] = [
 ];
 
 /// A module trusted to pass wasm3's own C WASI only pointers and lengths inside its memory:
-/// one of the repository's audited guests (see the [module docs](self)), as built or as
+/// one of the repository's audited guests (their audit is in `src/audited.rs`), as built or as
 /// lowered by this crate. It owns its bytes.
 ///
 /// Invariant: `wasm` is the bytes of an audited guest, or of its lowering.
