@@ -46,7 +46,8 @@ fn errno(r: Result<(), Errno>) -> Errno {
 /// to stdout, stderr or a file opened for writing (`EBADF` for any other descriptor,
 /// `EISDIR` for a directory), the byte count into `*nwritten`. Every iovec, every buffer and
 /// `nwritten` are checked before the host writes a byte; a short write of the host ends the
-/// call, as `writev`'s does.
+/// call, as `writev`'s does. The buffers are lent to the host, not copied, through one view:
+/// the frame needs a free slot in its table of views (`EFAULT` without one).
 pub fn fd_write<'a, C: HasWasi>(
     ctx: &mut C,
     _mem: &'a GuestFrame<'a>,

@@ -463,6 +463,27 @@ mod tests {
         assert_eq!((r, host.slices.as_slice(), n), (Ok(()), &[16][..], 500));
     }
 
+    /// The buffers are lent, so `fd_write` needs a free slot in the frame's table of views:
+    /// a frame without one (`GuestFrame::<0>`) gets `EFAULT`, and nothing is written.
+    #[test]
+    fn a_frame_without_a_view_slot_writes_nothing() {
+        let mut bytes = vec![0u8; 64];
+        bytes[16..20].copy_from_slice(&32u32.to_le_bytes());
+        bytes[20..24].copy_from_slice(&2u32.to_le_bytes());
+        bytes[32..34].copy_from_slice(b"hi");
+        let mem = GuestFrame::<0>::with_views(bytes.as_mut_slice());
+        let mut wasi = WasiCtx::new(Capture::default());
+        let r = write_iovecs(
+            &mut wasi,
+            1,
+            GuestPtr::new(&mem, (16, 1)),
+            GuestPtr::new(&mem, NWRITTEN),
+        );
+        assert_eq!(r, Err(Errno::Fault));
+        assert!(wasi.host().slices.is_empty());
+        assert_eq!(GuestPtr::<u32>::new(&mem, NWRITTEN).read(), Ok(0));
+    }
+
     #[test]
     fn a_bad_buffer_writes_nothing() {
         for iovs in [
