@@ -145,8 +145,7 @@ fn write_small<'a, H: WasiHost>(
         return Ok(None);
     };
     let mut bufs: heapless::Vec<&[u8], WRITE_BATCH> = heapless::Vec::new();
-    // At most 16 lengths of `u32`: the sum cannot wrap a `u64`.
-    let mut wanted: u64 = 0;
+    let mut wanted: Total = 0;
     for iov in table.chunks_exact(8) {
         let Ok(&[b0, b1, b2, b3, l0, l1, l2, l3]) = <&[u8; 8]>::try_from(iov) else {
             return Ok(None);
@@ -159,20 +158,19 @@ fn write_small<'a, H: WasiHost>(
         if len == 0 {
             continue;
         }
-        let end = u64::from(start).wrapping_add(u64::from(len));
-        let buf = usize::try_from(end)
-            .ok()
-            .and_then(|end| memory.get(to_usize(start)..end));
-        let Some(buf) = buf else {
+        let Some((range, total)) = add_buffer(wanted, start, len) else {
+            return Ok(None);
+        };
+        let Some(buf) = memory.get(range) else {
             return Ok(None);
         };
         if bufs.push(buf).is_err() {
             return Ok(None);
         }
-        wanted = wanted.wrapping_add(u64::from(len));
+        wanted = total;
     }
     // A total past `u32::MAX` is `write_large`'s `EINVAL`.
-    let Ok(wanted) = u32::try_from(wanted) else {
+    let Some(wanted) = total_u32(wanted) else {
         return Ok(None);
     };
     if bufs.is_empty() {
@@ -181,6 +179,48 @@ fn write_small<'a, H: WasiHost>(
     // A host claiming more than it was given is not believed.
     Ok(Some(to.write(host, &bufs, 0)?.min(to_usize(wanted))))
 } // the view ends here
+
+/// [`write_small`]'s running total of the lengths: on 64-bit hosts a `u64`, which 16 lengths
+/// cannot wrap (no branch), elsewhere a `u32` with an overflow check (no register pairs).
+#[cfg(target_pointer_width = "64")]
+type Total = u64;
+#[cfg(not(target_pointer_width = "64"))]
+type Total = u32;
+
+/// The host range of a buffer of `len` bytes at `start`, and `total` plus `len`; `None` when
+/// either does not fit (the buffer ends past `u32::MAX`, or the total wraps a `u32` on a
+/// 32-bit host: [`write_large`] reports them).
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn add_buffer(total: Total, start: u32, len: u32) -> Option<(core::ops::Range<usize>, Total)> {
+    let end = u64::from(start).wrapping_add(u64::from(len));
+    let range = to_usize(start)..usize::try_from(end).ok()?;
+    Some((range, total.wrapping_add(u64::from(len))))
+}
+
+/// The host range of a buffer of `len` bytes at `start`, and `total` plus `len`; `None` when
+/// either does not fit (the buffer ends past `u32::MAX`, or the total wraps a `u32` on a
+/// 32-bit host: [`write_large`] reports them).
+#[cfg(not(target_pointer_width = "64"))]
+#[inline(always)]
+fn add_buffer(total: Total, start: u32, len: u32) -> Option<(core::ops::Range<usize>, Total)> {
+    let range = to_usize(start)..to_usize(start.checked_add(len)?);
+    Some((range, total.checked_add(len)?))
+}
+
+/// The total as a `u32`, if it is one.
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn total_u32(total: Total) -> Option<u32> {
+    u32::try_from(total).ok()
+}
+
+/// The total as a `u32`: on a 32-bit host, [`add_buffer`] checked it.
+#[cfg(not(target_pointer_width = "64"))]
+#[inline(always)]
+fn total_u32(total: Total) -> Option<u32> {
+    Some(total)
+}
 
 /// `fd_write` for many bytes or many iovecs: every buffer checked first
 /// (by [`check_iovecs`]), then lent to the host (by [`write_lent`]). Returns the bytes
