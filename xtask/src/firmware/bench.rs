@@ -243,9 +243,9 @@ pub(super) fn print_table(board: &Board, b: &Bench) {
     for (label, c, lean) in &b.lean {
         let name = label.split(',').next().unwrap_or(label);
         println!(
-            "  what-if: {name} with guestmem's body behind a lean glue (the memory from wasm3's \
-             _mem argument, its length from the header; no m3_GetMemory call, no null checks, no \
-             context): {lean:.1} ({:.2}×)",
+            "  what-if: {name} with guestmem's body behind a lean glue (the trampoline's work \
+             without its null checks of the stack and the context, and without a context): \
+             {lean:.1} ({:.2}×)",
             if *c > 0.0 { lean / c } else { f64::NAN }
         );
     }
