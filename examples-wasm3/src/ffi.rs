@@ -317,13 +317,15 @@ impl<'m, C> RawRuntime<'m, C> {
         if guest.wasm() != self.wasm {
             return Err(c"the module loaded is not the trusted guest");
         }
-        // SAFETY: the module is live and loaded (invariant), and it is `guest`'s bytes
-        // (checked just above): an audited guest or its lowering (`TrustedGuest`'s invariant:
-        // its fields are private to `audited`, where only `audited`, which compares the bytes
-        // with the embedded guests, and `lowered`, which lowers such bytes, make one), whose
-        // every WASI call passes pointers and lengths inside its memory (the audit in
-        // `audited`'s docs). So the C functions, which check none of them, stay inside it.
-        check(unsafe { m3::m3_LinkWASI(self.module.as_ptr()) })
+        // The module is `guest`'s bytes (checked just above): an audited guest or its lowering
+        // (`TrustedGuest`'s invariant: its fields are private to `audited`, where only
+        // `audited`, which compares the bytes with the embedded guests, and `lowered`, which
+        // lowers such bytes, make one), whose every WASI call passes pointers and lengths inside
+        // its memory (the audit in `audited`'s docs).
+        // SAFETY: the module is live and loaded (invariant) and is a trusted guest (above): the
+        // C functions, which check none of its pointers, stay inside its memory.
+        let linked = unsafe { m3::m3_LinkWASI(self.module.as_ptr()) };
+        check(linked)
     }
 
     /// Runs the module's start function if it has one that has not run yet. Call it after

@@ -6,9 +6,8 @@
 //! most 16 iovecs ([`write_small`]). The iovecs are read from one view of the whole memory
 //! and each buffer is cut out of it (each cut is a check), and the host gets the buffers as
 //! those slices with one gather write, as wasm3's C WASI hands the guest's pointers to
-//! `writev`. Other
-//! calls ([`write_large`]) check every buffer first, then lend them the same way, one view
-//! and one gather write per batch of 16 ([`write_lent`]).
+//! `writev`. Other calls ([`write_large`]) check every buffer first, then lend them the
+//! same way, with one gather write per batch of 16 ([`write_lent`]).
 
 use guestmem::GuestPtr;
 
@@ -144,33 +143,8 @@ fn write_small<'a, H: WasiHost>(
     let Some(table) = table else {
         return Ok(None);
     };
-    let mut bufs: heapless::Vec<&[u8], WRITE_BATCH> = heapless::Vec::new();
-    let mut wanted: Total = 0;
-    for iov in table.chunks_exact(8) {
-        let Ok(&[b0, b1, b2, b3, l0, l1, l2, l3]) = <&[u8; 8]>::try_from(iov) else {
-            return Ok(None);
-        };
-        let (start, len) = (
-            u32::from_le_bytes([b0, b1, b2, b3]),
-            u32::from_le_bytes([l0, l1, l2, l3]),
-        );
-        // Empty buffers are never accessed, so they may point anywhere.
-        if len == 0 {
-            continue;
-        }
-        let Some((range, total)) = add_buffer(wanted, start, len) else {
-            return Ok(None);
-        };
-        let Some(buf) = memory.get(range) else {
-            return Ok(None);
-        };
-        if bufs.push(buf).is_err() {
-            return Ok(None);
-        }
-        wanted = total;
-    }
-    // A total past `u32::MAX` is `write_large`'s `EINVAL`.
-    let Some(wanted) = total_u32(wanted) else {
+    let mut bufs = heapless::Vec::new();
+    let Some(wanted) = cut_buffers(&memory, table, &mut bufs) else {
         return Ok(None);
     };
     if bufs.is_empty() {
@@ -180,7 +154,37 @@ fn write_small<'a, H: WasiHost>(
     Ok(Some(to.write(host, &bufs, 0)?.min(to_usize(wanted))))
 } // the view ends here
 
-/// [`write_small`]'s running total of the lengths: on 64-bit hosts a `u64`, which 16 lengths
+/// Pushes onto the empty `bufs` the buffers of the iovecs in `table` (at most [`WRITE_BATCH`]
+/// of them, as the guest lays them out: two little-endian `u32`s each, buf and buf_len), cut
+/// out of `memory`, the whole guest memory lent as one view — each cut is that buffer's
+/// bounds check — and returns the total of their lengths. Empty buffers are skipped, never
+/// looked at (they may point anywhere). `None` when a buffer is not inside the memory, the
+/// total passes `u32::MAX`, or `table` holds more iovecs: the callers' full check reports
+/// which. (`bufs` is the caller's: a vector returned by value is copied on some hosts.)
+#[inline(always)]
+fn cut_buffers<'m>(
+    memory: &'m [u8],
+    table: &[u8],
+    bufs: &mut heapless::Vec<&'m [u8], WRITE_BATCH>,
+) -> Option<u32> {
+    let mut wanted: Total = 0;
+    for iov in table.chunks_exact(8) {
+        let &[b0, b1, b2, b3, l0, l1, l2, l3] = <&[u8; 8]>::try_from(iov).ok()?;
+        let (start, len) = (
+            u32::from_le_bytes([b0, b1, b2, b3]),
+            u32::from_le_bytes([l0, l1, l2, l3]),
+        );
+        if len == 0 {
+            continue;
+        }
+        let (range, total) = add_buffer(wanted, start, len)?;
+        bufs.push(memory.get(range)?).ok()?;
+        wanted = total;
+    }
+    total_u32(wanted)
+}
+
+/// [`cut_buffers`]'s running total of the lengths: on 64-bit hosts a `u64`, which 16 lengths
 /// cannot wrap (no branch), elsewhere a `u32` with an overflow check (no register pairs).
 #[cfg(target_pointer_width = "64")]
 type Total = u64;
@@ -189,7 +193,7 @@ type Total = u32;
 
 /// The host range of a buffer of `len` bytes at `start`, and `total` plus `len`; `None` when
 /// either does not fit (the buffer ends past `u32::MAX`, or the total wraps a `u32` on a
-/// 32-bit host: [`write_large`] reports them).
+/// 32-bit host: the full check reports them).
 #[cfg(target_pointer_width = "64")]
 #[inline(always)]
 fn add_buffer(total: Total, start: u32, len: u32) -> Option<(core::ops::Range<usize>, Total)> {
@@ -200,7 +204,7 @@ fn add_buffer(total: Total, start: u32, len: u32) -> Option<(core::ops::Range<us
 
 /// The host range of a buffer of `len` bytes at `start`, and `total` plus `len`; `None` when
 /// either does not fit (the buffer ends past `u32::MAX`, or the total wraps a `u32` on a
-/// 32-bit host: [`write_large`] reports them).
+/// 32-bit host: the full check reports them).
 #[cfg(not(target_pointer_width = "64"))]
 #[inline(always)]
 fn add_buffer(total: Total, start: u32, len: u32) -> Option<(core::ops::Range<usize>, Total)> {
@@ -240,8 +244,10 @@ fn write_large<'a, H: WasiHost>(
 }
 
 /// Writes the buffers of the iovecs `iovs`, all checked already, lent to the host without
-/// copying, one gather write per batch of [`WRITE_BATCH`] iovecs; returns the bytes written. A short write ends the call, as `writev`'s does; a host error after some
-/// bytes went out reports those bytes.
+/// copying: one view of the whole memory for the call, each buffer cut out of it
+/// ([`cut_buffers`]), one gather write per batch of [`WRITE_BATCH`] iovecs; returns the bytes
+/// written. A short write ends the call, as `writev`'s does; a host error after some bytes
+/// went out reports those bytes.
 ///
 /// # Errors
 ///
@@ -251,14 +257,24 @@ fn write_lent<'a, H: WasiHost>(
     to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<usize, Errno> {
+    let mem = iovs.mem();
+    let memory = GuestPtr::<[u8]>::new(mem, (0, mem.len())).as_slice()?;
+    // Checked already (`check_iovecs`): the array is inside the memory.
+    let at = to_usize(iovs.offset_base());
+    let table = at
+        .checked_add(to_usize(iovs.len()).saturating_mul(8))
+        .and_then(|end| memory.get(at..end))
+        .ok_or(Errno::Fault)?;
     let mut total = 0usize;
-    let mut next: u32 = 0;
-    while next < iovs.len() {
-        let count = (iovs.len().wrapping_sub(next)).min(to_u32(WRITE_BATCH)?);
-        let batch = iovs.get(next).ok_or(Errno::Fault)?.as_array(count);
-        next = next.saturating_add(count);
-        let (written, wanted) = match write_batch(host, to, batch, total) {
-            Ok(done) => done,
+    for batch in table.chunks(8 * WRITE_BATCH) {
+        let mut bufs = heapless::Vec::new();
+        let wanted = cut_buffers(&memory, batch, &mut bufs).ok_or(Errno::Fault)?;
+        if bufs.is_empty() {
+            continue;
+        }
+        let wanted = to_usize(wanted);
+        let written = match to.write(host, &bufs, total) {
+            Ok(written) => written,
             // Bytes went out before the host failed: report them, as `writev` does.
             Err(_) if total > 0 => break,
             Err(e) => return Err(e),
@@ -270,43 +286,6 @@ fn write_lent<'a, H: WasiHost>(
         }
     }
     Ok(total)
-}
-
-/// Writes the buffers of the iovecs `batch` (at most [`WRITE_BATCH`], checked already)
-/// with one host call, through one view of the range that holds them all. Returns bytes
-/// written and bytes wanted.
-fn write_batch<'a, H: WasiHost>(
-    host: &mut H,
-    to: Target,
-    batch: GuestPtr<'a, [Iovec<'a>]>,
-    done: usize,
-) -> Result<(usize, usize), Errno> {
-    let mut bufs: heapless::Vec<(u32, u32), WRITE_BATCH> = heapless::Vec::new();
-    let (mut lo, mut hi, mut wanted) = (u32::MAX, 0u32, 0usize);
-    for iov in batch.read_iter()? {
-        let Iovec { buf, buf_len: len } = iov?;
-        if len > 0 {
-            let start = buf.offset();
-            lo = lo.min(start);
-            hi = hi.max(start.checked_add(len).ok_or(Errno::Fault)?);
-            wanted = wanted.saturating_add(to_usize(len));
-            bufs.push((start, len)).map_err(|_| Errno::Fault)?;
-        }
-    }
-    if bufs.is_empty() {
-        return Ok((0, 0));
-    }
-    let view = GuestPtr::<[u8]>::new(batch.mem(), (lo, hi.wrapping_sub(lo))).as_slice()?;
-    let mut pieces: heapless::Vec<&[u8], WRITE_BATCH> = heapless::Vec::new();
-    for &(start, len) in &bufs {
-        let from = to_usize(start.wrapping_sub(lo));
-        let piece = view
-            .get(from..from.saturating_add(to_usize(len)))
-            .ok_or(Errno::Fault)?;
-        pieces.push(piece).map_err(|_| Errno::Fault)?;
-    }
-    let written = to.write(host, &pieces, done)?;
-    Ok((written, wanted))
 } // the view ends here
 
 /// `fd_read`: reads from stream `fd` (stdin) into the iovecs `iovs`, the count into `*nread`.
