@@ -161,6 +161,8 @@ pub(crate) struct RawRuntime<'m, C> {
     ctx: NonNull<C>,
     start: Start,
     /// The module's bytes: wasm3 keeps pointers into them for as long as the module lives.
+    /// Read only to compare them with a trusted guest's (`wasm3-wasi`); held in any case.
+    #[cfg_attr(not(feature = "wasm3-wasi"), allow(dead_code))]
     wasm: &'m [u8],
     /// Host functions use the context until the runtime is freed.
     _borrows: PhantomData<&'m mut C>,
