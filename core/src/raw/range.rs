@@ -156,7 +156,7 @@ impl<'m> Parts<'m> {
         // `checked_rem` is `None` only for `align == 0`, which we read as "no alignment".
         let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
         if end > u64::from(mem_len) || misaligned || !allowed {
-            return Err(refused(mem_len, offset, len, align).error());
+            return Err(refused(mem_len, offset, len, align).error(offset, len, align));
         }
         let region = Region::new(offset, len);
         // Both fit in `usize`: they are at most `mem_len`, the length of one allocation (the
@@ -199,40 +199,35 @@ pub(in crate::raw) fn checked(
     }
     match fast(mem, offset, len, align, access) {
         Some(range) => Ok(range),
-        None => Err(refused(mem.parts().1, offset, len, align).error()),
+        None => Err(refused(mem.parts().1, offset, len, align).error(offset, len, align)),
     }
 }
 
-/// Which rule refused a range, and the range: what [`refused`] returns, small enough for two
-/// registers. The caller builds the [`GuestError`] from it inline, so the compiler sees that
-/// the error is an error: an opaque `GuestError` written by the call could, for all it knows,
-/// hold the bit pattern its caller's `Result` uses for `Ok` (the error's tag is the niche), and
-/// the refusal's path would then lead back into the caller's loop, call and all.
+/// The rules of [`check`], in their order of precedence: which one refused a range is what
+/// [`refused`] returns, one byte, in a register on every ABI (a structure holding the range
+/// too is returned through memory on 32-bit Arm, which costs the caller a stack frame even on
+/// its path that does not refuse). The caller, which holds the range, builds the
+/// [`GuestError`] inline with [`Rule::error`], so the compiler sees that the error is an
+/// error: an opaque `GuestError` written by the call could, for all it knows, hold the bit
+/// pattern its caller's `Result` uses for `Ok` (the error's tag is the niche), and the
+/// refusal's path would then lead back into the caller's loop, call and all.
 #[derive(Clone, Copy)]
-pub(in crate::raw) struct Refusal {
-    rule: Rule,
-    offset: u32,
-    len: u32,
-    align: u32,
-}
-
-/// The rules of [`check`], in their order of precedence.
-#[derive(Clone, Copy)]
-enum Rule {
+pub(in crate::raw) enum Rule {
     Overflow,
     Misaligned,
     OutOfBounds,
     Conflict,
 }
 
-impl Refusal {
-    /// The error [`check`] gives for this refusal.
+impl Rule {
+    /// The error [`check`] gives when this rule refuses the `len` bytes at `offset`, aligned
+    /// to `align`.
     #[inline(always)]
-    pub(in crate::raw) fn error(self) -> GuestError {
-        let region = Region::new(self.offset, self.len);
-        match self.rule {
+    pub(in crate::raw) fn error(self, offset: u32, len: u32, align: u32) -> GuestError {
+        let region = Region::new(offset, len);
+        match self {
             Rule::Overflow => GuestError::PtrOverflow,
-            Rule::Misaligned => GuestError::PtrNotAligned(region, self.align),
+            Rule::Misaligned => GuestError::PtrNotAligned(region, align),
             Rule::OutOfBounds => GuestError::PtrOutOfBounds(region),
             Rule::Conflict => GuestError::BorrowConflict(region),
         }
@@ -241,14 +236,14 @@ impl Refusal {
 
 /// Why a range of a memory of `mem_len` bytes was refused, for [`fast`] and [`check`] alike:
 /// its first failing rule. Outside the memory or misaligned: the first of overflow, alignment
-/// (`align == 0` is none), bounds; inside and aligned, only a live view refuses it. By value,
-/// out of line.
+/// (`align == 0` is none), bounds; inside and aligned, only a live view refuses it. Out of
+/// line.
 #[cold]
 #[inline(never)]
-fn refused(mem_len: u32, offset: u32, len: u32, align: u32) -> Refusal {
+fn refused(mem_len: u32, offset: u32, len: u32, align: u32) -> Rule {
     let end = u64::from(offset).wrapping_add(u64::from(len));
     let misaligned = offset.checked_rem(align).is_some_and(|r| r != 0);
-    let rule = if offset.checked_add(len).is_none() {
+    if offset.checked_add(len).is_none() {
         Rule::Overflow
     } else if misaligned {
         Rule::Misaligned
@@ -256,12 +251,6 @@ fn refused(mem_len: u32, offset: u32, len: u32, align: u32) -> Refusal {
         Rule::OutOfBounds
     } else {
         Rule::Conflict
-    };
-    Refusal {
-        rule,
-        offset,
-        len,
-        align,
     }
 }
 
