@@ -171,11 +171,25 @@ impl<'t> LiveSlots<'t> {
 
     /// Whether these entries allow `access` of `region`: a shared access (a read, a shared
     /// view) conflicts with an overlapping mutable view, a mutable one (a write, a mutable
-    /// view) with any overlapping view. Inlined at every access that finds views live, so
-    /// that no pointer into the frame reaches a call: the frame's base, length and count then
-    /// stay in registers across a loop of accesses.
+    /// view) with any overlapping view. Inlined at every access: with no entry, the answer
+    /// costs a compare; with some, the entries are scanned (see [`scan`](Self::scan)).
     #[inline(always)]
     pub(in crate::raw) fn allow(self, region: Region, access: BorrowKind) -> bool {
+        self.0.is_empty() || self.scan(region.start, region.len, access)
+    }
+
+    /// [`allow`](Self::allow) over some entries, the region in scalars.
+    ///
+    /// Inlined on targets with an operating system, so that no pointer into the frame reaches
+    /// a call the compiler cannot see into: the frame's base, length and count then stay in
+    /// registers across a loop of accesses. Out of line on bare-metal targets
+    /// (`target_os = "none"`), where flash is the budget (one copy instead of one per access:
+    /// 770 bytes of the example firmware's library code) and firmware is built with
+    /// link-time optimisation, which sees that the call only reads the table.
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    fn scan(self, start: u32, len: u32, access: BorrowKind) -> bool {
+        let region = Region::new(start, len);
         for slot in self.0 {
             // SAFETY: as in `entries`.
             let b = unsafe { slot.get().assume_init() };
