@@ -102,33 +102,12 @@ impl<'t> BorrowTable<'t> {
         Ok(())
     }
 
-    /// Forgets one view of `region` recorded by [`borrow`](Self::borrow). Views are mostly
-    /// dropped in the reverse order of their making: the last entry is looked at inline, any
-    /// other out of line.
-    #[inline(always)]
+    /// Forgets one view of `region` recorded by [`borrow`](Self::borrow): the first entry
+    /// equal to it. (A frame's views end through
+    /// [`FrameRef::release`](super::frame::FrameRef::release), which looks at the last entry
+    /// inline first.)
     pub(in crate::raw) fn release(self, region: Region, kind: BorrowKind) {
-        let wanted = Borrow { region, kind };
-        let last = self.live.get().wrapping_sub(1);
-        if let Some(slot) = self.slots.get(last) {
-            // SAFETY: `last < live` (and `live > 0`, as `get` found `live - 1`): the slot is
-            // written (the table's invariant). `Borrow` is `Copy`.
-            if unsafe { slot.get().assume_init() } == wanted {
-                self.live.set(last);
-                return;
-            }
-        }
-        // Scalars, six registers: the table or the entry by reference would be stored to the
-        // stack on the inline path, ahead of the branch.
-        Self::release_other(self.live, self.slots, region.start, region.len, kind);
-    }
-
-    /// [`release`](Self::release) of an entry that is not the last one: moves the last entry
-    /// into its slot and shortens the table.
-    #[cold]
-    #[inline(never)]
-    fn release_other(live: &Cell<usize>, slots: &[Slot], start: u32, len: u32, kind: BorrowKind) {
-        let region = Region::new(start, len);
-        BorrowTable::new(live, slots).release_found(Borrow { region, kind });
+        self.release_found(Borrow { region, kind });
     }
 
     /// Removes the first entry equal to `wanted`: moves the last entry into its slot and
@@ -166,6 +145,16 @@ impl<'t> LiveSlots<'t> {
             // SAFETY: every slot is written (precondition 1 of `new_unchecked`); `Borrow` is
             // `Copy`.
             unsafe { slot.get().assume_init() }
+        })
+    }
+
+    /// Whether the last entry is a view of `region` of `kind`.
+    #[inline(always)]
+    pub(in crate::raw) fn ends_with(self, region: Region, kind: BorrowKind) -> bool {
+        self.0.last().is_some_and(|slot| {
+            // SAFETY: as in `entries`.
+            let last = unsafe { slot.get().assume_init() };
+            last == Borrow { region, kind }
         })
     }
 

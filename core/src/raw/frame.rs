@@ -6,8 +6,8 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::borrow::{empty_slots, BorrowTable, LiveSlots, Slot, MAX_VIEWS};
-use crate::GuestMemory;
+use super::borrow::{empty_slots, BorrowKind, BorrowTable, LiveSlots, Slot, MAX_VIEWS};
+use crate::{GuestMemory, Region};
 
 /// A guest memory during one host call (or any other scope): borrows the memory exclusively,
 /// reads its base and length once, and checks every [`GuestPtr`](crate::GuestPtr) access of the
@@ -324,6 +324,27 @@ impl<'a> FrameRef<'a> {
         let slots = unsafe { &*slots };
         // SAFETY: 1. all written, as argued above.
         unsafe { LiveSlots::new_unchecked(slots) }
+    }
+
+    /// Forgets one view of `region` of `kind` recorded in the frame's table. Views mostly end
+    /// in the reverse order of their making: the last entry is looked at inline, in a few
+    /// instructions; any other is found out of line, the frame and the entry passed in four
+    /// registers.
+    #[inline(always)]
+    pub(in crate::raw) fn release(self, region: Region, kind: BorrowKind) {
+        let live = &self.header().live;
+        if self.live_slots().ends_with(region, kind) {
+            live.set(live.get().wrapping_sub(1));
+            return;
+        }
+        self.release_other(region.start, region.len, kind);
+    }
+
+    /// [`release`](Self::release) of a view that is not the last entry.
+    #[cold]
+    #[inline(never)]
+    fn release_other(self, start: u32, len: u32, kind: BorrowKind) {
+        self.table().release(Region::new(start, len), kind);
     }
 
     /// Where the frame's slots start.

@@ -45,7 +45,7 @@ impl<'a> Loan<'a> {
 impl Drop for Loan<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        self.frame.table().release(self.region, self.kind);
+        self.frame.release(self.region, self.kind);
     }
 }
 
