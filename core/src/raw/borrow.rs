@@ -76,22 +76,33 @@ impl<'t> BorrowTable<'t> {
     }
 
     /// Whether the live entries allow `access` of `region` (see [`LiveSlots::allow`]).
-    #[inline(always)]
-    pub(in crate::raw) fn allows(self, region: Region, access: BorrowKind) -> bool {
+    #[cfg(test)]
+    fn allows(self, region: Region, access: BorrowKind) -> bool {
         self.live().allow(region, access)
     }
 
-    /// Records a view of `region`.
+    /// Records a view of `region`: the two steps of
+    /// [`FrameRef::borrow`](super::frame::FrameRef::borrow), for the tests of the table alone.
     ///
     /// # Errors
     ///
     /// [`GuestError::BorrowConflict`] when the new view would overlap a mutable view, or be
     /// mutable and overlap any view; [`GuestError::TooManyBorrows`] when the table is full.
-    #[inline]
-    pub(in crate::raw) fn borrow(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
+    #[cfg(test)]
+    fn borrow(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
         if !self.allows(region, kind) {
             return Err(GuestError::BorrowConflict(region));
         }
+        self.push(region, kind)
+    }
+
+    /// Records a view of `region` of `kind`, which the live entries allow.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::TooManyBorrows`] when the table is full.
+    #[inline(always)]
+    pub(in crate::raw) fn push(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
         let live = self.live.get();
         let slot = self
             .slots
@@ -102,7 +113,7 @@ impl<'t> BorrowTable<'t> {
         Ok(())
     }
 
-    /// Forgets one view of `region` recorded by [`borrow`](Self::borrow): the first entry
+    /// Forgets one view of `region` recorded by [`push`](Self::push): the first entry
     /// equal to it. (A frame's views end through
     /// [`FrameRef::release`](super::frame::FrameRef::release), which looks at the last entry
     /// inline first.)

@@ -7,7 +7,7 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use super::borrow::{empty_slots, BorrowKind, BorrowTable, LiveSlots, Slot, MAX_VIEWS};
-use crate::{GuestMemory, Region};
+use crate::{GuestError, GuestMemory, Region};
 
 /// A guest memory during one host call (or any other scope): borrows the memory exclusively,
 /// reads its base and length once, and checks every [`GuestPtr`](crate::GuestPtr) access of the
@@ -324,6 +324,22 @@ impl<'a> FrameRef<'a> {
         let slots = unsafe { &*slots };
         // SAFETY: 1. all written, as argued above.
         unsafe { LiveSlots::new_unchecked(slots) }
+    }
+
+    /// Records a view of `region` of `kind` in the frame's table.
+    ///
+    /// # Errors
+    ///
+    /// [`GuestError::BorrowConflict`] when the new view would overlap a mutable view, or be
+    /// mutable and overlap any view; [`GuestError::TooManyBorrows`] when the table is full.
+    #[inline(always)]
+    pub(in crate::raw) fn borrow(self, region: Region, kind: BorrowKind) -> Result<(), GuestError> {
+        // The live entries as `live_slots` gives them: the table's own scan would check the
+        // count against the capacity, which the frame's invariant makes redundant.
+        if !self.live_slots().allow(region, kind) {
+            return Err(GuestError::BorrowConflict(region));
+        }
+        self.table().push(region, kind)
     }
 
     /// Forgets one view of `region` of `kind` recorded in the frame's table. Views mostly end

@@ -32,7 +32,7 @@ impl<'a> Loan<'a> {
         kind: BorrowKind,
     ) -> Result<(Self, HostRange<'a>), GuestError> {
         let range = checked(mem, offset, len, align, Access::View)?;
-        mem.table().borrow(range.region(), kind)?;
+        mem.borrow(range.region(), kind)?;
         let loan = Loan {
             frame: mem,
             region: range.region(),
