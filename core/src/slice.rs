@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use crate::guest_type::{with_scratch, GuestTypeTransparent};
 use crate::raw::{self, Transparent};
-use crate::view::{GuestSlice, GuestSliceMut};
+use crate::view::{layout_of, GuestSlice, GuestSliceMut};
 use crate::{FrameRef, GuestError, GuestPtr, GuestType};
 
 impl<'a, T> GuestPtr<'a, [T]> {
@@ -549,6 +549,58 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     #[inline]
     pub fn as_slice_mut(&self) -> Result<GuestSliceMut<'a, T>, GuestError> {
         GuestSliceMut::new(self.mem(), self.offset_base(), self.len())
+    }
+
+    /// Lends the array as `&[T]` to `f`, without copying, and returns what `f` returns: a
+    /// view for the duration of one call. While `f` runs, writes to the region fail, as under
+    /// [`as_slice`](Self::as_slice)'s view; when it returns, the view ends.
+    ///
+    /// The cheaper of the two where it fits: the view is recorded and released inline, with
+    /// no guard for the compiler to keep in memory and drop through a call.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`as_slice`](Self::as_slice); `f` is not called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{GuestError, GuestPtr, GuestFrame};
+    ///
+    /// let mut bytes = *b"guest bytes";
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let array = GuestPtr::<[u8]>::new(&mem, (6, 5));
+    /// let vowels = array.with_slice(|view| {
+    ///     // The bytes cannot change under the view.
+    ///     assert!(matches!(array.as_ptr().write(b'B'), Err(GuestError::BorrowConflict(_))));
+    ///     view.iter().filter(|b| b"aeiou".contains(b)).count()
+    /// })?;
+    /// assert_eq!(vowels, 1);
+    /// array.as_ptr().write(b'B')?; // the view has ended
+    /// # Ok::<(), guestmem::GuestError>(())
+    /// ```
+    ///
+    /// The slice cannot leave the call:
+    ///
+    /// ```compile_fail
+    /// use guestmem::{GuestPtr, GuestFrame};
+    ///
+    /// let mut bytes = [0u8; 4];
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// let kept: &[u8] = GuestPtr::<[u8]>::new(&mem, (0, 4)).with_slice(|view| view).unwrap();
+    /// assert_eq!(kept.len(), 4);
+    /// ```
+    #[inline]
+    pub fn with_slice<R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R, GuestError> {
+        let (len, align) = layout_of::<T>(self.len())?;
+        raw::lend(
+            self.mem(),
+            self.offset_base(),
+            len,
+            align,
+            Transparent::<T>::new(),
+            f,
+        )
     }
 }
 

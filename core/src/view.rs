@@ -10,7 +10,7 @@ use crate::raw::{Lent, LentMut, LentStr, Transparent};
 use crate::{FrameRef, GuestError, GuestType};
 
 /// The length in bytes of `count` elements of `T`, and `T`'s guest alignment.
-fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
+pub(crate) fn layout_of<'a, T: GuestType<'a>>(count: u32) -> Result<(u32, u32), GuestError> {
     let len = count
         .checked_mul(T::GUEST_SIZE)
         .ok_or(GuestError::PtrOverflow)?;

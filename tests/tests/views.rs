@@ -281,3 +281,68 @@ fn strings_are_validated_on_the_bytes_they_lend() {
     ));
     assert!(!mem.has_live_views());
 }
+
+#[test]
+fn a_view_for_one_call_ends_with_the_call() {
+    let mut host = HostBuffer::with_bytes(b"0123456789abcdef", Placement::Aligned);
+    let mem = host.memory();
+    let all = GuestPtr::<[u8]>::new(&mem, (0, 16));
+    let head = GuestPtr::<[u8]>::new(&mem, (0, 4));
+    let sum = all
+        .with_slice(|bytes| {
+            // Recorded while `f` runs: reads and shared views pass, writes and mutable views
+            // are refused, and a nested one-call view is one more shared view.
+            assert!(mem.has_live_views());
+            assert_eq!(GuestPtr::<u8>::new(&mem, 3).read(), Ok(b'3'));
+            assert_eq!(
+                GuestPtr::<u8>::new(&mem, 3).write(0),
+                Err(GuestError::BorrowConflict(Region::new(3, 1)))
+            );
+            assert!(head.as_slice_mut().is_err());
+            assert_eq!(head.with_slice(|h| h.to_vec()), Ok(b"0123".to_vec()));
+            bytes.iter().map(|&b| u32::from(b)).sum::<u32>()
+        })
+        .unwrap();
+    assert_eq!(sum, b"0123456789abcdef".iter().map(|&b| u32::from(b)).sum());
+    // Ended: the memory is free again.
+    assert!(!mem.has_live_views());
+    GuestPtr::<u8>::new(&mem, 3).write(b'x').unwrap();
+}
+
+#[test]
+fn a_refused_view_for_one_call_does_not_call() {
+    let mut host = HostBuffer::new(16, Placement::Aligned);
+    let mem = host.memory();
+    let guard = GuestPtr::<[u8]>::new(&mem, (4, 4)).as_slice_mut().unwrap();
+    let mut called = false;
+    let overlapping = GuestPtr::<[u8]>::new(&mem, (0, 8)).with_slice(|_| called = true);
+    assert_eq!(overlapping, Err(GuestError::BorrowConflict(Region::new(0, 8))));
+    let outside = GuestPtr::<[u8]>::new(&mem, (12, 8)).with_slice(|_| called = true);
+    assert_eq!(outside, Err(GuestError::PtrOutOfBounds(Region::new(12, 8))));
+    assert!(!called);
+    drop(guard);
+    // A frame without room for a view refuses it too.
+    let mut bytes = [0u8; 4];
+    let none = GuestFrame::<0>::with_views(&mut bytes);
+    let r = GuestPtr::<[u8]>::new(&none, (0, 4)).with_slice(|_| called = true);
+    assert_eq!(r, Err(GuestError::TooManyBorrows(Region::new(0, 4))));
+    assert!(!called);
+}
+
+#[test]
+fn a_view_made_inside_a_one_call_view_outlives_it() {
+    let mut host = HostBuffer::with_bytes(b"abcdefgh", Placement::Aligned);
+    let mem = host.memory();
+    let tail = GuestPtr::<[u8]>::new(&mem, (4, 4));
+    // The inner view is recorded after the one-call view and returned from the call: the
+    // one-call view's entry, no longer the last, ends first.
+    let kept = GuestPtr::<[u8]>::new(&mem, (0, 4))
+        .with_slice(|_| tail.as_slice().unwrap())
+        .unwrap();
+    assert_eq!(&*kept, b"efgh");
+    GuestPtr::<u8>::new(&mem, 0).write(b'A').unwrap();
+    assert!(GuestPtr::<u8>::new(&mem, 4).write(b'E').is_err());
+    drop(kept);
+    assert!(!mem.has_live_views());
+    GuestPtr::<u8>::new(&mem, 4).write(b'E').unwrap();
+}

@@ -111,10 +111,11 @@ pub(crate) fn write_to<'a, H: WasiHost>(
 }
 
 /// The common case, a line written in pieces: at most [`WRITE_BATCH`] iovecs. Takes one
-/// shared view of the whole memory (one entry in the table of views), reads the iovecs from
-/// it and cuts each buffer out of it — a slice's bounds check is the iovec array's or the
-/// buffer's check — and lends the host those slices with one gather write: no byte is
-/// copied. Returns the bytes written, or `None`, having done nothing observable, when the
+/// shared view of the whole memory for the length of one call (`with_slice`: one entry in the
+/// table of views, recorded and released inline — no guard to drop through a call), reads
+/// the iovecs from it and cuts each buffer out of it — a slice's bounds check is the iovec
+/// array's or the buffer's check — and lends the host those slices with one gather write: no
+/// byte is copied. Returns the bytes written, or `None`, having done nothing observable, when the
 /// call is not of this kind or anything is wrong with it (then [`write_large`] checks the
 /// iovec array and every iovec in order and reports the first error, as it would have
 /// alone).
@@ -129,30 +130,32 @@ fn write_small<'a, H: WasiHost>(
     iovs: GuestPtr<'a, [Iovec<'a>]>,
 ) -> Result<Option<usize>, Errno> {
     let mem = iovs.mem();
-    // The whole memory, lent until the host has written; no other view is live, so this one
-    // is not refused.
-    let Ok(memory) = GuestPtr::<[u8]>::new(mem, (0, mem.len())).as_slice() else {
-        return Ok(None);
-    };
     // The iovecs: two little-endian `u32`s each (buf, buf_len), aligned as a `u32` in the
     // guest.
     let (at, count) = (to_usize(iovs.offset_base()), to_usize(iovs.len()));
-    let table = (at.is_multiple_of(4) && count <= WRITE_BATCH)
-        .then(|| memory.get(at..at.checked_add(count.checked_mul(8)?)?))
-        .flatten();
-    let Some(table) = table else {
+    if !at.is_multiple_of(4) || count > WRITE_BATCH {
         return Ok(None);
-    };
-    let mut bufs = heapless::Vec::new();
-    let Some(wanted) = cut_buffers(&memory, table, &mut bufs) else {
-        return Ok(None);
-    };
-    if bufs.is_empty() {
-        return Ok(Some(0)); // nothing to write: the host is not called, as `writev` does nothing
     }
-    // A host claiming more than it was given is not believed.
-    Ok(Some(to.write(host, &bufs, 0)?.min(to_usize(wanted))))
-} // the view ends here
+    // The whole memory, lent until the host has written; no other view is live, so this one
+    // is not refused.
+    let lent = GuestPtr::<[u8]>::new(mem, (0, mem.len())).with_slice(|memory| {
+        let table = memory.get(at..at.checked_add(count.checked_mul(8)?)?)?;
+        let mut bufs = heapless::Vec::new();
+        let wanted = cut_buffers(memory, table, &mut bufs)?;
+        if bufs.is_empty() {
+            return Some(Ok(0)); // nothing to write: the host is not called, as `writev` does nothing
+        }
+        // A host claiming more than it was given is not believed.
+        Some(
+            to.write(host, &bufs, 0)
+                .map(|written| written.min(to_usize(wanted))),
+        )
+    }); // the view ends here
+    match lent {
+        Ok(written) => written.transpose(),
+        Err(_) => Ok(None),
+    }
+}
 
 /// Pushes onto the empty `bufs` the buffers of the iovecs in `table` (at most [`WRITE_BATCH`]
 /// of them, as the guest lays them out: two little-endian `u32`s each, buf and buf_len), cut

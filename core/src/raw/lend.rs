@@ -5,6 +5,12 @@
 //! [`LentMut::get_mut`] and [`LentStr::get`] hand it out only for as long as `self` is
 //! borrowed, and the loan is released when `self` is dropped. The views of `view.rs` are safe
 //! wrappers over these.
+//!
+//! Or it never leaves one call: [`lend`] hands the reference to a closure and releases the
+//! loan when the closure returns, inline — no guard kept in memory for its drop, which the
+//! compiler calls out of line.
+
+use core::mem::ManuallyDrop;
 
 use super::borrow::BorrowKind;
 use super::frame::FrameRef;
@@ -39,6 +45,16 @@ impl<'a> Loan<'a> {
             kind,
         };
         Ok((loan, range))
+    }
+}
+
+impl Loan<'_> {
+    /// Releases the loan now, inline: what dropping it does, without the call to its drop
+    /// glue.
+    #[inline(always)]
+    fn end(self) {
+        let loan = ManuallyDrop::new(self);
+        loan.frame.release(loan.region, loan.kind);
     }
 }
 
@@ -100,6 +116,33 @@ impl<'a, T> Lent<'a, T> {
     pub(crate) fn get(&self) -> &[T] {
         self.slice
     }
+}
+
+/// Lends the `len` bytes at `offset` (aligned to `align` in the guest) to `f` as `&[T]`, and
+/// returns what `f` returns; the loan ends when `f` does.
+///
+/// # Errors
+///
+/// Those of [`Lent::new`]; `f` is not called.
+#[inline(always)]
+pub(crate) fn lend<T, R>(
+    mem: FrameRef<'_>,
+    offset: u32,
+    len: u32,
+    align: u32,
+    proof: Transparent<T>,
+    f: impl FnOnce(&[T]) -> R,
+) -> Result<R, GuestError> {
+    let (loan, range) = Loan::take(mem, offset, len, align, BorrowKind::Shared)?;
+    // `f` takes the slice at any lifetime, so neither what it returns nor anything it
+    // captures can keep it: the slice is not used after `f` returns. The loan ends after
+    // that, or is dropped (released) if `f` unwinds.
+    // SAFETY: 1. `loan` recorded the range's region as a shared borrow, successfully, and
+    // keeps it recorded for as long as the slice is used, as argued above.
+    let slice = unsafe { range.as_slice(proof) }?;
+    let result = f(slice);
+    loan.end();
+    Ok(result)
 }
 
 impl<'a> Lent<'a, u8> {

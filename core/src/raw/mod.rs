@@ -27,7 +27,7 @@ mod range;
 pub use borrow::MAX_VIEWS;
 pub(crate) use cursor::Cursor;
 pub use frame::{FrameRef, GuestFrame};
-pub(crate) use lend::{Lent, LentMut, LentStr};
+pub(crate) use lend::{lend, Lent, LentMut, LentStr};
 pub(crate) use plain::Plain;
 pub use plain::Transparent;
 
