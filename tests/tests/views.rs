@@ -316,7 +316,10 @@ fn a_refused_view_for_one_call_does_not_call() {
     let guard = GuestPtr::<[u8]>::new(&mem, (4, 4)).as_slice_mut().unwrap();
     let mut called = false;
     let overlapping = GuestPtr::<[u8]>::new(&mem, (0, 8)).with_slice(|_| called = true);
-    assert_eq!(overlapping, Err(GuestError::BorrowConflict(Region::new(0, 8))));
+    assert_eq!(
+        overlapping,
+        Err(GuestError::BorrowConflict(Region::new(0, 8)))
+    );
     let outside = GuestPtr::<[u8]>::new(&mem, (12, 8)).with_slice(|_| called = true);
     assert_eq!(outside, Err(GuestError::PtrOutOfBounds(Region::new(12, 8))));
     assert!(!called);
