@@ -235,6 +235,12 @@ pub(super) enum Op {
     },
     DropAll,
     Hostile(HostileOp),
+    /// A view of bytes for one call (`with_slice`), and a byte written at `probe` during it.
+    ViewCall {
+        arr: Arr,
+        probe: Off,
+        value: u8,
+    },
 }
 
 /// Operations on arrays of the hostile type.

@@ -37,6 +37,32 @@ impl<'m> World<'m> {
         }
     }
 
+    /// `with_slice` over bytes, writing `value` at `probe` while the view lives: the view's
+    /// bytes and error as a shared view's, the write as the model allows it with that view
+    /// live, and the view gone after the call (`verify` counts the live views).
+    pub(super) fn view_call(&mut self, arr: Arr, probe: Off, value: u8) {
+        let (off, n) = self.arr(arr, 1);
+        let probe = self.off(probe);
+        let mem = self.mem;
+        let real = GuestPtr::<[u8]>::new(mem, (off, n))
+            .with_slice(|bytes| (bytes.to_vec(), GuestPtr::<u8>::new(mem, probe).write(value)));
+        let table = self.table();
+        let expected = self
+            .model
+            .lend(&table, off, n, 1, Loan::Shared)
+            .map(|range| {
+                let mut during = table.clone();
+                during.push((Region::new(off, n), Loan::Shared));
+                let write = self.model.access(&during, probe, 1, 1, true);
+                (self.model.bytes[range].to_vec(), write.map(|_| ()))
+            });
+        self.same("with_slice", &real, &expected);
+        if let Ok((_, Ok(()))) = expected {
+            let at = usize::try_from(probe).unwrap_or(usize::MAX);
+            self.model.bytes[at] = value;
+        }
+    }
+
     pub(super) fn get<T: Ty<'m>>(&mut self, arr: Arr, index: Count) {
         let (off, n) = self.arr(arr, T::GUEST_SIZE);
         let index = self.count(index, off, T::GUEST_SIZE);

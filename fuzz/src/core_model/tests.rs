@@ -240,3 +240,31 @@ fn gather_checks_each_piece_after_the_iterator_ran() {
     ];
     run_input(&input(Size::Tiny(64), false, b"gather", ops));
 }
+
+#[test]
+fn a_view_for_one_call_refuses_writes_under_it_and_ends() {
+    let view_call = |off, count, probe, value| Op::ViewCall {
+        arr: arr(Off::Low(off), Count::Small(count)),
+        probe: Off::Low(probe),
+        value,
+    };
+    let ops = vec![
+        // A write beside the view goes through, one under it is refused.
+        view_call(8, 8, 20, 0xaa),
+        view_call(8, 8, 12, 0xbb),
+        // Under a held mutable view, the one-call view is refused and nothing is written.
+        Op::View {
+            elem: ViewElem::U8,
+            arr: arr(Off::Low(0), Count::Small(4)),
+            mutable: true,
+            hold: true,
+        },
+        view_call(2, 4, 30, 0xcc),
+        Op::Drop { holder: 0 },
+        // Past the end: refused.
+        view_call(60, 8, 0, 0xdd),
+        // Empty, anywhere in bounds.
+        view_call(64, 0, 1, 0xee),
+    ];
+    run_input(&input(Size::Tiny(64), true, b"0123456789", ops));
+}

@@ -332,6 +332,7 @@ impl<'m> World<'m> {
                 self.values.clear();
             }
             Op::Hostile(h) => self.hostile(h),
+            Op::ViewCall { arr, probe, value } => self.view_call(arr, probe, value),
         }
         self.verify();
     }
