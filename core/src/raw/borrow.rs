@@ -118,12 +118,8 @@ impl<'t> BorrowTable<'t> {
     /// [`FrameRef::release`](super::frame::FrameRef::release), which looks at the last entry
     /// inline first.)
     pub(in crate::raw) fn release(self, region: Region, kind: BorrowKind) {
-        self.release_found(Borrow { region, kind });
-    }
-
-    /// Removes the first entry equal to `wanted`: moves the last entry into its slot and
-    /// shortens the table.
-    fn release_found(self, wanted: Borrow) {
+        let wanted = Borrow { region, kind };
+        // Move the last entry into the freed slot, then shorten the table.
         let Some(found) = self.entries().position(|b| b == wanted) else {
             // Not recorded (unreachable): keeping the table as it is only refuses accesses.
             return;
