@@ -2,12 +2,13 @@
 //! to the host (`fd_write`) or filling them from it (`fd_read`), checked before the host sees
 //! or produces a byte.
 //!
-//! `fd_write` has one fast path, for the common call — a line written in a few pieces: at
-//! most 16 iovecs ([`write_small`]). The iovecs are read from one view of the whole memory
-//! and each buffer is cut out of it (each cut is a check), and the host gets the buffers as
-//! those slices with one gather write, as wasm3's C WASI hands the guest's pointers to
-//! `writev`. Other calls ([`write_large`]) check every buffer first, then lend them the
-//! same way, with one gather write per batch of 16 ([`write_lent`]).
+//! `fd_write` lends the host the guest's buffers ([`write_lent`]): the iovecs are read from
+//! one view of the whole memory and each buffer is cut out of it (each cut is a check), and
+//! the host gets the buffers as those slices with one gather write, as wasm3's C WASI hands
+//! the guest's pointers to `writev`. The common call — a line written in a few pieces, at
+//! most 16 iovecs — is that one write; more iovecs are all checked first, then written in
+//! batches of 16 ([`write_batches`]). A call refused on the way is told apart afterwards
+//! ([`refusal`]).
 
 use guestmem::GuestPtr;
 
@@ -44,7 +45,7 @@ fn check_iovecs<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Result<(Option<Iovec<'a>
 /// `*nwritten`.
 ///
 /// All or nothing: `nwritten`, the iovecs and every buffer are checked before the host gets
-/// a byte — by [`write_small`] for a few bytes, by [`check_iovecs`] for more — and
+/// a byte — by cutting them out of one view of the memory ([`write_lent`]) — and
 /// `*nwritten` is written once, at the end, when no view is live. A short write of the host
 /// ends the call, as `writev`'s does.
 pub(crate) fn write_iovecs<'a, H: WasiHost>(
@@ -102,59 +103,118 @@ pub(crate) fn write_to<'a, H: WasiHost>(
     nwritten: GuestPtr<'a, u32>,
 ) -> Result<(), Errno> {
     check_out(nwritten)?;
-    let written = match write_small(host, to, iovs)? {
-        Some(written) => written,
-        None => write_large(host, to, iovs)?,
+    let written = match write_lent(host, to, iovs) {
+        Ok(written) => written,
+        Err(Errno::Fault) => return Err(refusal(iovs)),
+        Err(e) => return Err(e),
     };
     nwritten.write(to_u32(written)?)?;
     Ok(())
 }
 
-/// The common case, a line written in pieces: at most [`WRITE_BATCH`] iovecs. Takes one
-/// shared view of the whole memory for the length of one call (`with_slice`: one entry in the
-/// table of views, recorded and released inline — no guard to drop through a call), reads
-/// the iovecs from it and cuts each buffer out of it — a slice's bounds check is the iovec
-/// array's or the buffer's check — and lends the host those slices with one gather write: no
-/// byte is copied. Returns the bytes written, or `None`, having done nothing observable, when the
-/// call is not of this kind or anything is wrong with it (then [`write_large`] checks the
-/// iovec array and every iovec in order and reports the first error, as it would have
-/// alone).
+/// Writes the buffers of the iovecs `iovs` lent to the host, not copied. Takes one shared
+/// view of the whole memory for the length of the call (`with_slice`: one entry in the table
+/// of views, recorded and released inline — no guard to drop through a call), reads the
+/// iovecs from it and cuts each buffer out of it — a slice's bounds check is the iovec
+/// array's or the buffer's check — and lends the host those slices: with one gather write for
+/// at most [`WRITE_BATCH`] iovecs, the common call (a line written in pieces), or, for more,
+/// after every buffer is checked, one per batch ([`write_batches`]). Returns the bytes
+/// written.
 ///
 /// # Errors
 ///
-/// The host's error.
+/// The host's error; `EFAULT`, having done nothing observable, for anything wrong with the
+/// call, which [`refusal`] then tells apart.
 #[inline]
-fn write_small<'a, H: WasiHost>(
+fn write_lent<'a, H: WasiHost>(
     host: &mut H,
     to: Target,
     iovs: GuestPtr<'a, [Iovec<'a>]>,
-) -> Result<Option<usize>, Errno> {
+) -> Result<usize, Errno> {
     let mem = iovs.mem();
     // The iovecs: two little-endian `u32`s each (buf, buf_len), aligned as a `u32` in the
     // guest.
     let (at, count) = (to_usize(iovs.offset_base()), to_usize(iovs.len()));
-    if !at.is_multiple_of(4) || count > WRITE_BATCH {
-        return Ok(None);
+    if !at.is_multiple_of(4) {
+        return Err(Errno::Fault);
     }
     // The whole memory, lent until the host has written; no other view is live, so this one
     // is not refused.
     let lent = GuestPtr::<[u8]>::new(mem, (0, mem.len())).with_slice(|memory| {
-        let table = memory.get(at..at.checked_add(count.checked_mul(8)?)?)?;
+        let table = |count: usize| {
+            at.checked_add(count.saturating_mul(8))
+                .and_then(|end| memory.get(at..end))
+                .ok_or(Errno::Fault)
+        };
+        if count > WRITE_BATCH {
+            return write_batches(host, to, memory, table(count)?);
+        }
+        let table = table(count)?;
         let mut bufs = heapless::Vec::new();
-        let wanted = cut_buffers(memory, table, &mut bufs)?;
+        let wanted = cut_buffers(memory, table, &mut bufs).ok_or(Errno::Fault)?;
         if bufs.is_empty() {
-            return Some(Ok(0)); // nothing to write: the host is not called, as `writev` does nothing
+            return Ok(0); // nothing to write: the host is not called, as `writev` does nothing
         }
         // A host claiming more than it was given is not believed.
-        Some(
-            to.write(host, &bufs, 0)
-                .map(|written| written.min(to_usize(wanted))),
-        )
+        to.write(host, &bufs, 0)
+            .map(|written| written.min(to_usize(wanted)))
     }); // the view ends here
-    match lent {
-        Ok(written) => written.transpose(),
-        Err(_) => Ok(None),
+    lent.unwrap_or(Err(Errno::Fault))
+}
+
+/// Why [`write_lent`] answered `EFAULT`: [`check_iovecs`] reads the iovec array and checks
+/// every iovec in order, and reports the first error (`EFAULT`, or `EINVAL` for a misaligned
+/// array or lengths adding up past `u32::MAX`); `EFAULT` when it finds none (the host's own
+/// error, or the whole memory could not be viewed: a mutable view of it is live, or the table
+/// of views is full).
+#[cold]
+#[inline(never)]
+fn refusal<'a>(iovs: GuestPtr<'a, [Iovec<'a>]>) -> Errno {
+    check_iovecs(iovs).err().unwrap_or(Errno::Fault)
+}
+
+/// [`write_lent`] for more than [`WRITE_BATCH`] iovecs, their `table` inside the lent
+/// `memory`: every buffer is cut out first, and the lengths added up (a check of each, before
+/// any I/O), then the host gets one gather write per batch. A short write ends the call, as
+/// `writev`'s does; a host error after some bytes went out reports those bytes.
+///
+/// # Errors
+///
+/// `EFAULT` when a buffer is not inside the memory or the total passes `u32::MAX`; the
+/// host's error when no byte was written.
+#[inline(never)]
+fn write_batches<H: WasiHost>(
+    host: &mut H,
+    to: Target,
+    memory: &[u8],
+    table: &[u8],
+) -> Result<usize, Errno> {
+    let mut all: u32 = 0;
+    for batch in table.chunks(8 * WRITE_BATCH) {
+        all = cut_buffers(memory, batch, &mut heapless::Vec::new())
+            .and_then(|wanted| all.checked_add(wanted))
+            .ok_or(Errno::Fault)?;
     }
+    let mut total = 0usize;
+    for batch in table.chunks(8 * WRITE_BATCH) {
+        let mut bufs = heapless::Vec::new();
+        let wanted = to_usize(cut_buffers(memory, batch, &mut bufs).ok_or(Errno::Fault)?);
+        if bufs.is_empty() {
+            continue;
+        }
+        let written = match to.write(host, &bufs, total) {
+            Ok(written) => written,
+            // Bytes went out before the host failed: report them, as `writev` does.
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
+        // A host claiming more than it was given is not believed.
+        total = total.saturating_add(written.min(wanted));
+        if written < wanted {
+            break;
+        }
+    }
+    Ok(total)
 }
 
 /// Pushes onto the empty `bufs` the buffers of the iovecs in `table` (at most [`WRITE_BATCH`]
@@ -234,68 +294,6 @@ fn total_u32(total: Total) -> Option<u32> {
     Some(total)
 }
 
-/// `fd_write` for many bytes or many iovecs: every buffer checked first
-/// (by [`check_iovecs`]), then lent to the host (by [`write_lent`]). Returns the bytes
-/// written.
-///
-/// # Errors
-///
-/// Those of [`check_iovecs`], or the host's error when no byte was written.
-#[inline(never)]
-fn write_large<'a, H: WasiHost>(
-    host: &mut H,
-    to: Target,
-    iovs: GuestPtr<'a, [Iovec<'a>]>,
-) -> Result<usize, Errno> {
-    check_iovecs(iovs)?;
-    write_lent(host, to, iovs)
-}
-
-/// Writes the buffers of the iovecs `iovs`, all checked already, lent to the host without
-/// copying: one view of the whole memory for the call, each buffer cut out of it
-/// ([`cut_buffers`]), one gather write per batch of [`WRITE_BATCH`] iovecs; returns the bytes
-/// written. A short write ends the call, as `writev`'s does; a host error after some bytes
-/// went out reports those bytes.
-///
-/// # Errors
-///
-/// The host's error, when no byte was written.
-fn write_lent<'a, H: WasiHost>(
-    host: &mut H,
-    to: Target,
-    iovs: GuestPtr<'a, [Iovec<'a>]>,
-) -> Result<usize, Errno> {
-    let mem = iovs.mem();
-    let memory = GuestPtr::<[u8]>::new(mem, (0, mem.len())).as_slice()?;
-    // Checked already (`check_iovecs`): the array is inside the memory.
-    let at = to_usize(iovs.offset_base());
-    let table = at
-        .checked_add(to_usize(iovs.len()).saturating_mul(8))
-        .and_then(|end| memory.get(at..end))
-        .ok_or(Errno::Fault)?;
-    let mut total = 0usize;
-    for batch in table.chunks(8 * WRITE_BATCH) {
-        let mut bufs = heapless::Vec::new();
-        let wanted = cut_buffers(&memory, batch, &mut bufs).ok_or(Errno::Fault)?;
-        if bufs.is_empty() {
-            continue;
-        }
-        let wanted = to_usize(wanted);
-        let written = match to.write(host, &bufs, total) {
-            Ok(written) => written,
-            // Bytes went out before the host failed: report them, as `writev` does.
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(e),
-        };
-        // A host claiming more than it was given is not believed.
-        total = total.saturating_add(written.min(wanted));
-        if written < wanted {
-            break;
-        }
-    }
-    Ok(total)
-} // the view ends here
-
 /// `fd_read`: reads from stream `fd` (stdin) into the iovecs `iovs`, the count into `*nread`.
 ///
 /// All or nothing: `nread`, the iovecs and every buffer are checked before the host reads a
@@ -359,10 +357,17 @@ mod tests {
         slices: Vec<usize>,
         /// Write at most this much per call.
         short: Option<usize>,
+        /// Fail every write from the `n`th on (0: the first) with this error.
+        fail: Option<(usize, Errno)>,
     }
 
     impl WasiHost for Capture {
         fn write(&mut self, _stream: Stdio, bufs: &[&[u8]]) -> Result<usize, Errno> {
+            if let Some((n, e)) = self.fail {
+                if self.slices.len() >= n {
+                    return Err(e);
+                }
+            }
             self.slices.push(bufs.len());
             let mut room = self.short.unwrap_or(usize::MAX);
             for b in bufs {
@@ -388,26 +393,38 @@ mod tests {
         iovs: &[(u32, u32)],
         short: Option<usize>,
     ) -> (Result<(), Errno>, Capture, u32, Vec<u8>) {
+        let host = Capture {
+            short,
+            ..Capture::default()
+        };
+        fd_write_at(IOVS, size, data, iovs, host)
+    }
+
+    /// [`fd_write`] with the iovec array at `iovs_at`, to `host`.
+    fn fd_write_at(
+        iovs_at: u32,
+        size: usize,
+        data: &[(u32, &[u8])],
+        iovs: &[(u32, u32)],
+        host: Capture,
+    ) -> (Result<(), Errno>, Capture, u32, Vec<u8>) {
         let mut bytes = vec![0u8; size];
         for (at, d) in data {
             bytes[*at as usize..][..d.len()].copy_from_slice(d);
         }
         for (i, (buf, len)) in iovs.iter().enumerate() {
-            let at = IOVS as usize + 8 * i;
+            let at = iovs_at as usize + 8 * i;
             bytes[at..at + 4].copy_from_slice(&buf.to_le_bytes());
             bytes[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
         }
         bytes[NWRITTEN as usize..][..4].copy_from_slice(&0xdead_beef_u32.to_le_bytes());
         let mem = GuestFrame::from_slice(&mut bytes);
-        let mut wasi = WasiCtx::new(Capture {
-            short,
-            ..Capture::default()
-        });
+        let mut wasi = WasiCtx::new(host);
         let n = u32::try_from(iovs.len()).unwrap();
         let r = write_iovecs(
             &mut wasi,
             1,
-            GuestPtr::new(&mem, (IOVS, n)),
+            GuestPtr::new(&mem, (iovs_at, n)),
             GuestPtr::new(&mem, NWRITTEN),
         );
         let nwritten = GuestPtr::<u32>::new(&mem, NWRITTEN).read().unwrap();
@@ -547,5 +564,52 @@ mod tests {
         let (r, host, n, _) = fd_write(1024, &data, &iovs[..3], Some(7));
         assert_eq!((r, host.out.as_slice(), n), (Ok(()), &b"0123012"[..], 7));
         assert_eq!(host.slices, [3]);
+    }
+
+    #[test]
+    fn errors_are_told_apart() {
+        let data: [(u32, &[u8]); 1] = [(512, b"0123456789")];
+        let fail = |n, e| Capture {
+            fail: Some((n, e)),
+            ..Capture::default()
+        };
+        for count in [2, 20] {
+            let iovs = vec![(512, 10); count];
+            // A misaligned iovec array: EINVAL, nothing written.
+            let (r, host, n, _) = fd_write_at(IOVS + 2, 1024, &data, &iovs, Capture::default());
+            assert_eq!(
+                (r, host.slices.len(), n),
+                (Err(Errno::Inval), 0, 0xdead_beef)
+            );
+            // The host's error, when it wrote nothing, is the call's (EFAULT too).
+            for e in [Errno::Io, Errno::Fault] {
+                let (r, host, n, _) = fd_write_at(IOVS, 1024, &data, &iovs, fail(0, e));
+                assert_eq!((r, host.slices.len(), n), (Err(e), 0, 0xdead_beef));
+            }
+        }
+        // After a batch went out, a failing one ends the call with what was written.
+        let iovs = vec![(512, 10); 20];
+        let (r, host, n, _) = fd_write_at(IOVS, 1024, &data, &iovs, fail(1, Errno::Io));
+        assert_eq!((r, host.slices.as_slice(), n), (Ok(()), &[16][..], 160));
+    }
+
+    /// Lengths adding up past `u32::MAX` (each buffer inside the memory): `EINVAL`, as
+    /// `writev` refuses a total its result cannot hold, on both paths.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    #[cfg_attr(miri, ignore = "a 2 GiB memory")]
+    fn lengths_past_u32_max_are_refused() {
+        let half = 1u32 << 31;
+        let size = half as usize + 4096;
+        for count in [2, 20] {
+            let mut iovs = vec![(0, 1); count];
+            iovs[0] = (4096, half);
+            iovs[count - 1] = (4096, half);
+            let (r, host, n, _) = fd_write_at(IOVS, size, &[], &iovs, Capture::default());
+            assert_eq!(
+                (r, host.slices.len(), n),
+                (Err(Errno::Inval), 0, 0xdead_beef)
+            );
+        }
     }
 }
