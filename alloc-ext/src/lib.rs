@@ -42,22 +42,51 @@ pub trait GuestSliceExt<'a, T> {
 
 impl<'a, T: GuestType<'a> + Clone> GuestSliceExt<'a, T> for GuestPtr<'a, [T]> {
     fn to_vec(&self) -> Result<Vec<T>, GuestError> {
+        // An array that can be lent is copied straight out of a view into the new `Vec`.
+        // When no view can be made (the table of views is full, a host address misaligned
+        // for `T`, or anything wrong with the array), the checked copy below decides.
+        if let Some(proof) = T::TRANSPARENT {
+            if let Ok(copied) = self.with_slice_proven(proof, try_copy) {
+                return copied;
+            }
+        }
         self.validate()?;
         let Some(first) = self.get(0) else {
             return Ok(Vec::new());
         };
         let count = usize::try_from(self.len()).map_err(|_| GuestError::PtrOverflow)?;
-        let mut out = Vec::new();
-        out.try_reserve_exact(count)
-            .map_err(|_| GuestError::BufferTooSmall {
-                needed: self.len(),
-                available: 0,
-            })?;
+        let mut out = with_capacity(count)?;
         // Fill with a real element, then copy the whole array over it in one checked pass.
         out.resize(count, first.read()?);
         self.copy_to_slice(&mut out)?;
         Ok(out)
     }
+}
+
+/// `elements` copied into a new `Vec` of exactly their length.
+///
+/// # Errors
+///
+/// As [`with_capacity`].
+fn try_copy<T: Clone>(elements: &[T]) -> Result<Vec<T>, GuestError> {
+    let mut out = with_capacity(elements.len())?;
+    out.extend_from_slice(elements);
+    Ok(out)
+}
+
+/// An empty `Vec` with room for exactly `count` elements.
+///
+/// # Errors
+///
+/// [`GuestError::BufferTooSmall`] if the allocation fails (`needed`: `count`).
+fn with_capacity<T>(count: usize) -> Result<Vec<T>, GuestError> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(count)
+        .map_err(|_| GuestError::BufferTooSmall {
+            needed: u32::try_from(count).unwrap_or(u32::MAX),
+            available: 0,
+        })?;
+    Ok(out)
 }
 
 /// Copy-out of a guest string into a `String`, or a borrow when one can be made.

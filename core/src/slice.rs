@@ -592,15 +592,59 @@ impl<'a, T: GuestTypeTransparent> GuestPtr<'a, [T]> {
     /// ```
     #[inline]
     pub fn with_slice<R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R, GuestError> {
+        self.with_slice_proven(Transparent::new(), f)
+    }
+}
+
+impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
+    /// [`with_slice`](Self::with_slice) for code generic over the element type: `T` shown
+    /// transparent by a value, its proof [`GuestType::TRANSPARENT`], instead of a bound. So
+    /// generic code can lend the arrays that can be lent, and copy the others.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`with_slice`](Self::with_slice); `f` is not called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use guestmem::{guest_enum, GuestError, GuestPtr, GuestFrame, GuestType};
+    ///
+    /// guest_enum! {
+    ///     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    ///     pub enum Light: u8 {
+    ///         Off = 0,
+    ///         On = 1,
+    ///     }
+    /// }
+    ///
+    /// /// How many elements equal `x`: counted in a view when `T` can be lent, else decoded
+    /// /// one by one.
+    /// fn count<'a, T: GuestType<'a> + PartialEq>(
+    ///     array: GuestPtr<'a, [T]>,
+    ///     x: &T,
+    /// ) -> Result<usize, GuestError> {
+    ///     match T::TRANSPARENT {
+    ///         Some(proof) => array.with_slice_proven(proof, |xs| xs.iter().filter(|y| *y == x).count()),
+    ///         None => array.read_iter()?.try_fold(0, |n, y| Ok(n + usize::from(y? == *x))),
+    ///     }
+    /// }
+    ///
+    /// let mut bytes = [1u8, 0, 1, 1];
+    /// let mem = GuestFrame::new(&mut bytes);
+    /// assert_eq!(count(GuestPtr::<[u8]>::new(&mem, (0, 4)), &1)?, 3);
+    /// // Not every byte is a `Light`: each is decoded, and checked.
+    /// assert_eq!(count(GuestPtr::<[Light]>::new(&mem, (0, 4)), &Light::On)?, 3);
+    /// # Ok::<(), GuestError>(())
+    /// ```
+    #[inline]
+    pub fn with_slice_proven<R>(
+        &self,
+        proof: Transparent<T>,
+        f: impl FnOnce(&[T]) -> R,
+    ) -> Result<R, GuestError> {
         let (len, align) = layout_of::<T>(self.len())?;
-        raw::lend(
-            self.mem(),
-            self.offset_base(),
-            len,
-            align,
-            Transparent::<T>::new(),
-            f,
-        )
+        raw::lend(self.mem(), self.offset_base(), len, align, proof, f)
     }
 }
 

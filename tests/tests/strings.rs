@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-use guestmem::{GuestError, GuestPtr, Region};
+use guestmem::{GuestError, GuestPtr, Region, MAX_VIEWS};
 use guestmem_alloc::{GuestCowStr, GuestSliceExt, GuestStrExt};
 use guestmem_tests::{HostBuffer, Placement};
 
@@ -87,4 +87,45 @@ fn vec_of_structs_and_of_wide_integers() {
         GuestPtr::<[u64]>::new(&mem, (4, 1)).to_vec().unwrap_err(),
         GuestError::PtrNotAligned(Region::new(4, 8), 8)
     );
+}
+
+/// `to_vec` copies an array that can be lent out of a view, which ends with the call; where
+/// no view can be made it copies without one, and what refuses a read refuses it.
+#[test]
+fn to_vec_with_and_without_a_view() {
+    for placement in Placement::ALL {
+        let mut host = HostBuffer::with_bytes(b"0123456789abcdef", placement);
+        let mem = host.memory();
+        let bytes = GuestPtr::<[u8]>::new(&mem, (0, 16));
+        let words = GuestPtr::<[u32]>::new(&mem, (4, 2)); // a view only where the host is aligned
+        let expected = [u32::from_le_bytes(*b"4567"), u32::from_le_bytes(*b"89ab")];
+        assert_eq!(bytes.to_vec().unwrap(), b"0123456789abcdef");
+        assert_eq!(words.to_vec().unwrap(), expected);
+        assert!(!mem.has_live_views());
+        // The table of views full: copied without one.
+        let views: Vec<_> = (0..MAX_VIEWS)
+            .map(|i| {
+                GuestPtr::<[u8]>::new(&mem, (i as u32, 1))
+                    .as_slice()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(bytes.to_vec().unwrap(), b"0123456789abcdef");
+        assert_eq!(words.to_vec().unwrap(), expected);
+        drop(views);
+        // Under a mutable view: refused, as a read is.
+        let view = GuestPtr::<[u8]>::new(&mem, (8, 1)).as_slice_mut().unwrap();
+        assert!(matches!(bytes.to_vec(), Err(GuestError::BorrowConflict(_))));
+        assert!(matches!(words.to_vec(), Err(GuestError::BorrowConflict(_))));
+        drop(view);
+        // Misaligned in the guest, past the end: the errors of a read.
+        assert_eq!(
+            GuestPtr::<[u32]>::new(&mem, (2, 1)).to_vec(),
+            Err(GuestError::PtrNotAligned(Region::new(2, 4), 4))
+        );
+        assert_eq!(
+            GuestPtr::<[u8]>::new(&mem, (8, 9)).to_vec(),
+            Err(GuestError::PtrOutOfBounds(Region::new(8, 9)))
+        );
+    }
 }
