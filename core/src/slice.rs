@@ -338,6 +338,7 @@ impl<'a, T: GuestType<'a>> GuestPtr<'a, [T]> {
     /// );
     /// # Ok::<(), guestmem::GuestError>(())
     /// ```
+    #[inline]
     pub fn to_heapless<const N: usize>(&self) -> Result<heapless::Vec<T, N>, GuestError> {
         let too_small = GuestError::BufferTooSmall {
             needed: self.len(),
