@@ -141,15 +141,15 @@ fn write_lent<'a, H: WasiHost>(
     // The whole memory, lent until the host has written; no other view is live, so this one
     // is not refused.
     let lent = GuestPtr::<[u8]>::new(mem, (0, mem.len())).with_slice(|memory| {
-        let table = |count: usize| {
+        let table = || {
             at.checked_add(count.saturating_mul(8))
                 .and_then(|end| memory.get(at..end))
                 .ok_or(Errno::Fault)
         };
         if count > WRITE_BATCH {
-            return write_batches(host, to, memory, table(count)?);
+            return write_batches(host, to, memory, table()?);
         }
-        let table = table(count)?;
+        let table = table()?;
         let mut bufs = heapless::Vec::new();
         let wanted = cut_buffers(memory, table, &mut bufs).ok_or(Errno::Fault)?;
         if bufs.is_empty() {
